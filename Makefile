@@ -1,0 +1,38 @@
+# Two commands do all the set-up: `make reproduce` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PROFILE ?= demo
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
+
+.PHONY: install reproduce test export clean-nbs check-sync lab
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Pinned dependencies; myopic-mces without its `pulp[cbc]` extra (pulp bundles CBC) and the MOSES molecule lists of molsets
+# (data only) without their dependencies.
+$(VENV)/.installed: $(BIN)/python requirements.lock setup.py settings.ini
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps myopic-mces==1.3.2 molsets==0.3.1
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+reproduce: install
+	$(BIN)/specbridge_reproduce --profile $(PROFILE) $(if $(DATA),--data $(DATA))
+
+test: install
+	$(BIN)/python -m pytest tests -rs -p no:cacheprovider
+
+export: install
+	$(BIN)/nbdev_export
+
+clean-nbs: install
+	$(BIN)/nbdev_clean
+
+lab: install
+	$(BIN)/jupyter lab nbs
