@@ -37,7 +37,7 @@ def open_text(path, # Plain or gzip-compressed text file
     if not path.exists(): raise FileNotFoundError(f'{path}: no such file')
     return gzip.open(path, 'rt', encoding='utf-8') if is_gzip(path) else open(path, encoding='utf-8')
 
-# %% ../nbs/00_core.ipynb #e57b40b4
+# %% ../nbs/00_core.ipynb #c1784c42
 @contextlib.contextmanager
 def atomic_write(path, # Destination file
                  mode:str='w', # 'w' for text, 'wb' for bytes
@@ -47,11 +47,13 @@ def atomic_write(path, # Destination file
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     os.close(fd)
     try:
-        if path.suffix == '.gz':  # mtime=0 keeps compressed output byte-identical across runs
-            f = gzip.GzipFile(tmp, 'wb', mtime=0)
+        if path.suffix == '.gz':  # no file name and mtime=0 in the header: the same content gives the same bytes
+            raw = open(tmp, 'wb')
+            f = gzip.GzipFile(filename='', mode='wb', fileobj=raw, mtime=0)
             if 'b' not in mode: f = io.TextIOWrapper(f, encoding=encoding)
-        else: f = open(tmp, mode, encoding=None if 'b' in mode else encoding)
-        with f: yield f
+            with raw, f: yield f
+        else:
+            with open(tmp, mode, encoding=None if 'b' in mode else encoding) as f: yield f
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.remove(tmp)
