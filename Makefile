@@ -26,7 +26,7 @@ reproduce: install
 	$(BIN)/specbridge_reproduce --profile $(PROFILE) $(if $(DATA),--data $(DATA))
 
 test: install
-	$(BIN)/python -m pytest tests -rs -p no:cacheprovider
+	$(BIN)/python -m pytest tests -rs
 
 export: install
 	$(BIN)/nbdev_export
