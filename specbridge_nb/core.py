@@ -11,7 +11,8 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['InputError', 'is_gzip', 'open_text', 'atomic_write', 'write_json', 'read_json', 'project_root', 'data_dir',
-           'cache_dir', 'massbank_dir', 'fingerprint', 'file_sha256', 'seed_everything', 'get_device']
+           'cache_dir', 'massbank_dir', 'fingerprint', 'file_sha256', 'seed_everything', 'get_device',
+           'kebab_to_snake_argv', 'console_entry']
 
 # %% ../nbs/00_core.ipynb #39c67646
 class InputError(ValueError):
@@ -127,3 +128,18 @@ def get_device(prefer:str='auto'):
     import torch
     if prefer != 'auto': return torch.device(prefer)
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+
+# %% ../nbs/00_core.ipynb #c9e1f290
+def kebab_to_snake_argv(argv:list[str]) -> list[str]:
+    "Rewrite `--some-option` as `--some_option` (values and positional arguments untouched)."
+    return [('--' + a[2:].split('=', 1)[0].replace('-', '_') + ('=' + a.split('=', 1)[1] if '=' in a else ''))
+            if a.startswith('--') and len(a) > 2 else a for a in argv]
+
+def console_entry(cli): # A `call_parse` function
+    "A console-script entry point for `cli` that accepts hyphenated option names."
+    def main():
+        import sys
+        sys.argv[1:] = kebab_to_snake_argv(sys.argv[1:])
+        return cli()
+    main.__doc__ = cli.__doc__
+    return main
