@@ -38,7 +38,7 @@ def open_text(path, # Plain or gzip-compressed text file
     if not path.exists(): raise FileNotFoundError(f'{path}: no such file')
     return gzip.open(path, 'rt', encoding='utf-8') if is_gzip(path) else open(path, encoding='utf-8')
 
-# %% ../nbs/00_core.ipynb #c1784c42
+# %% ../nbs/00_core.ipynb #8e998a9a
 @contextlib.contextmanager
 def atomic_write(path, # Destination file
                  mode:str='w', # 'w' for text, 'wb' for bytes
@@ -55,6 +55,8 @@ def atomic_write(path, # Destination file
             with raw, f: yield f
         else:
             with open(tmp, mode, encoding=None if 'b' in mode else encoding) as f: yield f
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the permissions a plain open() would
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.remove(tmp)
