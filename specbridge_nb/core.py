@@ -131,17 +131,19 @@ def get_device(prefer:str='auto'):
     if prefer != 'auto': return torch.device(prefer)
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
-# %% ../nbs/00_core.ipynb #c9e1f290
+# %% ../nbs/00_core.ipynb #44995e6f
 def kebab_to_snake_argv(argv:list[str]) -> list[str]:
     "Rewrite `--some-option` as `--some_option` (values and positional arguments untouched)."
     return [('--' + a[2:].split('=', 1)[0].replace('-', '_') + ('=' + a.split('=', 1)[1] if '=' in a else ''))
             if a.startswith('--') and len(a) > 2 else a for a in argv]
 
-def console_entry(cli): # A `call_parse` function
-    "A console-script entry point for `cli` that accepts hyphenated option names."
+def console_entry(cli): # A `call_parse` function (or any function with annotated, documented parameters)
+    "A console-script entry point for `cli` that parses the command line, accepting hyphenated option names."
     def main():
         import sys
-        sys.argv[1:] = kebab_to_snake_argv(sys.argv[1:])
-        return cli()
+        from fastcore.script import anno_parser
+        func = getattr(cli, '__wrapped__', cli)
+        args = anno_parser(func, prog=Path(sys.argv[0]).name).parse_args(kebab_to_snake_argv(sys.argv[1:]))
+        return func(**{k: v for k, v in vars(args).items() if k not in ('pdb', 'xtra')})
     main.__doc__ = cli.__doc__
     return main

@@ -15,24 +15,48 @@ from .core import InputError, project_root
 from .report import figures_dir, output_files, write_manifest
 
 # %% auto #0
-__all__ = ['CHAIN', 'PROFILES', 'get_profile', 'select_notebooks', 'spectra_files', 'resolve_data', 'notebook_parameters',
-           'declared_parameters', 'kernel_pythonpath', 'ChainError', 'run_notebook', 'run_chain',
+__all__ = ['CHAIN', 'PROFILES', 'reproduce_main', 'get_profile', 'select_notebooks', 'spectra_files', 'resolve_data',
+           'notebook_parameters', 'declared_parameters', 'kernel_pythonpath', 'ChainError', 'run_notebook', 'run_chain',
            'specbridge_reproduce']
 
-# %% ../nbs/31_pipeline.ipynb #d92aa24f
+# %% ../nbs/31_pipeline.ipynb #7a54ec54
 CHAIN = [
     'E01_data_overview',  # fig1 (peaks, precursor m/z, spectra per molecule, candidate pools), tab1 (folds, pools, instruments)
+    'E02_pretrain_molecule_lm',  # fig2a (MLM loss, isomer similarity), tab2a (tokenizer coverage, model size, isomer check)
+    'E03_pretrain_spectrum_ssl',  # fig3a (masked-peak loss and val accuracy before/after), tab3a (encoder, settings, accuracy)
+    'E10_main_results',  # tab2 (SpecBridge vs baselines, all candidate sets, CIs), tab2b (gain over the prior), tab2c, fig2, fig2b, ranks
 ]
 
 PROFILES = {
-    'demo': {'description': "the project's simulated benchmark, made on the fly; small models; any laptop CPU, offline",
-             'needs_data': False, 'notebooks': {'E01_data_overview': {}}},
+    'demo': {'description': "the project's simulated benchmark, made on the fly; small models; any laptop CPU, offline (~30 min)",
+             'needs_data': False, 'notebooks': {
+                 'E01_data_overview': {},
+                 'E02_pretrain_molecule_lm': {'recipe': 'demo'},
+                 'E03_pretrain_spectrum_ssl': {'recipe': 'demo'},
+                 'E10_main_results': {'recipe': 'demo', 'ffn_epochs': 50, 'deepsets_epochs': 30, 'fourier_epochs': 4,
+                                      'baseline_lr': 1e-3, 'n_boot': 1000, 'mces': False}}},
     'massbank': {'description': 'the MassBank benchmark in MassSpecGym format (--data DIR); sized for a CPU day or a GPU hour',
-                 'needs_data': True, 'notebooks': {'E01_data_overview': {}}},
-    'paper': {'description': "the paper's model sizes on MassSpecGym-format data (--data DIR); needs a GPU",
-              'needs_data': True, 'notebooks': {'E01_data_overview': {}}},
+                 'needs_data': True, 'notebooks': {
+                     'E01_data_overview': {},
+                     'E02_pretrain_molecule_lm': {'recipe': 'cpu'},
+                     'E03_pretrain_spectrum_ssl': {'recipe': 'cpu'},
+                     'E10_main_results': {'recipe': 'cpu', 'ffn_epochs': 50, 'deepsets_epochs': 50, 'fourier_epochs': 10,
+                                          'n_boot': 1000, 'mces': True}}},
+    'paper': {'description': "the paper's model sizes on MassSpecGym-format data (--data DIR); needs a GPU, and real weights "
+                             "passed as overrides molecule_model (ChemBERTa) and spectrum_checkpoint (DreaMS ssl_model.ckpt)",
+              'needs_data': True, 'notebooks': {
+                  'E01_data_overview': {},
+                  'E02_pretrain_molecule_lm': {'recipe': 'paper'},
+                  'E03_pretrain_spectrum_ssl': {'recipe': 'paper'},
+                  'E10_main_results': {'recipe': 'paper', 'ffn_epochs': 50, 'deepsets_epochs': 50, 'fourier_epochs': 50,
+                                       'n_boot': 1000, 'mces': True}}},
     'smoke': {'description': 'tests only: every notebook once with tiny parameters (pass a tiny benchmark with --data)',
-              'needs_data': True, 'notebooks': {'E01_data_overview': {'max_spectra': 300}}},
+              'needs_data': True, 'notebooks': {
+                  'E01_data_overview': {'max_spectra': 300},
+                  'E02_pretrain_molecule_lm': {'recipe': 'tiny', 'n_isomer_queries': 20},
+                  'E03_pretrain_spectrum_ssl': {'recipe': 'tiny', 'max_val_spectra': 40},
+                  'E10_main_results': {'recipe': 'tiny', 'ffn_epochs': 1, 'deepsets_epochs': 1, 'fourier_epochs': 1,
+                                       'prior_negatives': 500, 'n_boot': 10, 'mces': False, 'fresh': True}}},
 }
 
 def get_profile(profile:str) -> dict:
@@ -185,3 +209,7 @@ def specbridge_reproduce(profile:str='demo', # Profile: demo (simulated data, la
     try: res = run_chain(profile, data=data, only=only, out_dir=out)
     except (ChainError, InputError) as e: sys.exit(f'specbridge_reproduce: error: {e}')
     print(f'done in {sum(res["timings"].values()):.0f} s; manifest: {res["manifest"]}')
+
+# %% ../nbs/31_pipeline.ipynb #d76a85c3
+from .core import console_entry
+reproduce_main = console_entry(specbridge_reproduce)

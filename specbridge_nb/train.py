@@ -30,13 +30,13 @@ from .spectrum_encoder import (DreamsConfig, DreamsEncoder, count_parameters, fr
                                             pretrain_spectrum_encoder)
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'ENCODER_INITS', 'READOUTS', 'SELECT_METRICS', 'TRAIN_FIELDS', 'CPU_RECIPE', 'TINY_RECIPE', 'RECIPES',
-           'SpecBridgeConfig', 'readout_tokens', 'SpecBridge', 'parameter_table', 'build_specbridge',
-           'weights_fingerprint', 'prefix_fingerprint', 'PrefixCache', 'build_prefix_cache', 'time_steps',
-           'warmup_cosine', 'SpecBridgeTrainer', 'spectra_fingerprint', 'encode_spectra', 'train_specbridge',
-           'plot_training', 'load_specbridge', 'evaluate_specbridge', 'pretrained_molecule_model',
-           'pretrained_spectrum_checkpoint', 'train_from_benchmark', 'specbridge_train', 'evaluate_from_files',
-           'specbridge_evaluate']
+__all__ = ['OBJECTIVES', 'ENCODER_INITS', 'READOUTS', 'SELECT_METRICS', 'TRAIN_FIELDS', 'CPU_RECIPE', 'TINY_RECIPE',
+           'DEMO_RECIPE', 'PAPER_RECIPE', 'RECIPES', 'train_main', 'evaluate_main', 'SpecBridgeConfig',
+           'readout_tokens', 'SpecBridge', 'parameter_table', 'build_specbridge', 'weights_fingerprint',
+           'prefix_fingerprint', 'PrefixCache', 'build_prefix_cache', 'time_steps', 'warmup_cosine',
+           'SpecBridgeTrainer', 'spectra_fingerprint', 'encode_spectra', 'train_specbridge', 'plot_training',
+           'load_specbridge', 'evaluate_specbridge', 'pretrained_molecule_model', 'pretrained_spectrum_checkpoint',
+           'train_from_benchmark', 'specbridge_train', 'evaluate_from_files', 'specbridge_evaluate']
 
 # %% ../nbs/10_train.ipynb #b0a593b8
 OBJECTIVES, ENCODER_INITS, READOUTS = ('alignment', 'contrastive'), ('pretrained', 'random'), ('precursor', 'mean')
@@ -493,7 +493,7 @@ def evaluate_specbridge(model:SpecBridge, spectra_df:pd.DataFrame, pools:dict, #
     qv = encode_spectra(model, spectra_df, batch_size, progress)
     return rank_pools(qv, spectra_df.smiles.tolist(), pools, _memo_lookup(bank), query_ids=spectra_df.identifier.tolist())
 
-# %% ../nbs/10_train.ipynb #80c9a327
+# %% ../nbs/10_train.ipynb #fef26844
 CPU_RECIPE = dict(
     molecule_lm=dict(config=MOLECULE_LM_SMALL, steps=2500, batch_size=64, lr=5e-4, max_length=128, vocab_size=1000),
     spectrum_ssl=dict(cfg=asdict(DreamsConfig.small()), steps=2500, batch_size=32, lr=5e-4, warmup=250, n_peaks=60),
@@ -510,7 +510,23 @@ TINY_RECIPE = dict(
                                              batch_size=16, max_steps=6, eval_every=3, checkpoint_every=3, lr=1e-3)),
     bank_batch_size=64, estimated_minutes={})
 
-RECIPES = dict(cpu=CPU_RECIPE, tiny=TINY_RECIPE)
+DEMO_RECIPE = dict(
+    molecule_lm=dict(config=dict(hidden_size=128, num_hidden_layers=2, num_attention_heads=4, intermediate_size=256), steps=600,
+                     batch_size=64, lr=1e-3, max_length=96, vocab_size=300),
+    spectrum_ssl=dict(cfg=asdict(DreamsConfig.small(d_peak=16, d_fourier=112, n_layers=3, n_heads=4, d_ff=256, ff_fourier_depth=2,
+                                                    ff_fourier_d=64)), steps=250, batch_size=32, lr=1e-3, warmup=25, n_peaks=32),
+    specbridge=asdict(SpecBridgeConfig.small(n_peaks=32, proj_hidden=256, proj_out=256, mapper_blocks=2, mapper_hidden=256,
+                                             batch_size=64, epochs=12, eval_every=90, checkpoint_every=90, lr=1e-3)),
+    bank_batch_size=128, estimated_minutes={})
+
+PAPER_RECIPE = dict(
+    molecule_lm=dict(config=dict(hidden_size=768, num_hidden_layers=6, num_attention_heads=12, intermediate_size=3072), steps=50_000,
+                     batch_size=128, lr=1e-4, max_length=512, vocab_size=1000),
+    spectrum_ssl=dict(cfg=asdict(DreamsConfig.paper()), steps=20_000, batch_size=256, lr=1e-4, warmup=5000, n_peaks=60),
+    specbridge=asdict(SpecBridgeConfig.paper()),
+    bank_batch_size=256, estimated_minutes={})
+
+RECIPES = dict(cpu=CPU_RECIPE, tiny=TINY_RECIPE, demo=DEMO_RECIPE, paper=PAPER_RECIPE)
 
 # %% ../nbs/10_train.ipynb #1787e69e
 def pretrained_molecule_model(corpus, settings:dict, device='cpu', progress:bool=True) -> Path:
@@ -628,3 +644,8 @@ def specbridge_evaluate(spectra:str=None, # MassSpecGym-format TSV (plain or gzi
     except (InputError, FileNotFoundError) as e: sys.exit(f'specbridge_evaluate: error: {e}')
     m = res['metrics']
     print(m[m.metric.isin(['recall@1', 'recall@5', 'mrr'])].to_string(index=False))
+
+# %% ../nbs/10_train.ipynb #cea9e27b
+from .core import console_entry
+train_main = console_entry(specbridge_train)
+evaluate_main = console_entry(specbridge_evaluate)
