@@ -16,8 +16,9 @@ from .data import candidate_labels
 from .molecules import inchikey14, mces_distances
 
 # %% auto #0
-__all__ = ['l2_normalize', 'cosine_scores', 'rank_of_true', 'pessimistic_order', 'rank_scored_pools', 'rank_pools', 'FaissBank',
-           'cluster_bootstrap', 'chance_levels', 'retrieval_metrics', 'mces_at_1', 'plot_recall_at_k']
+__all__ = ['l2_normalize', 'cosine_scores', 'rank_of_true', 'pessimistic_order', 'pool_lists', 'rank_scored_pools', 'rank_pools',
+           'FaissBank', 'cluster_bootstrap', 'query_subsets', 'chance_levels', 'retrieval_metrics', 'mces_at_1',
+           'plot_recall_at_k']
 
 # %% ../nbs/09_retrieval.ipynb #b74eae6f
 def _as_array(x) -> np.ndarray:
@@ -56,8 +57,8 @@ def pessimistic_order(scores, labels) -> np.ndarray:
     "Candidate indices from best to worst score, negatives before the positive among equal scores."
     return np.lexsort((np.asarray(labels, dtype=bool), -np.asarray(scores, dtype=float)))
 
-# %% ../nbs/09_retrieval.ipynb #02d4b71d
-def _pool_list(query_smiles:Sequence[str], candidates) -> list:
+# %% ../nbs/09_retrieval.ipynb #d6a92d6c
+def pool_lists(query_smiles:Sequence[str], candidates) -> list:
     "One candidate list per query, from a {query_smiles: [...]} dict or a list of lists."
     if isinstance(candidates, dict):
         missing = [q for q in query_smiles if q not in candidates]
@@ -67,14 +68,14 @@ def _pool_list(query_smiles:Sequence[str], candidates) -> list:
         raise InputError(f'{len(candidates)} candidate lists for {len(query_smiles)} queries', field='candidates')
     return list(candidates)
 
-# %% ../nbs/09_retrieval.ipynb #7ae311ee
+# %% ../nbs/09_retrieval.ipynb #7188944b
 def rank_scored_pools(scores, # One (M_i,) score array per query, or a function (query index, candidate list) -> scores
                       query_smiles:Sequence[str], # True SMILES of each query (spectrum)
                       candidates, # {query_smiles: [candidate SMILES]} or one candidate list per query
                       query_ids=None, # Identifier of each query (default 0..Q-1), used in errors and the output
                       ) -> pd.DataFrame:
     "One row per query: molecule key, pool size, rank of the true molecule (ties against it) and the top-1 candidate."
-    pools, ids = _pool_list(query_smiles, candidates), list(range(len(query_smiles)) if query_ids is None else query_ids)
+    pools, ids = pool_lists(query_smiles, candidates), list(range(len(query_smiles)) if query_ids is None else query_ids)
     if not callable(scores) and len(scores) != len(pools):
         raise InputError(f'{len(scores)} score arrays for {len(pools)} queries', field='scores')
     rows = []
@@ -218,7 +219,7 @@ def cluster_bootstrap(values, # (Q,) or (Q, m) per-query values
     shape = v.shape[1:] if stat == 'mean' else ()
     return point.reshape(shape), lo.reshape(shape), hi.reshape(shape)
 
-# %% ../nbs/09_retrieval.ipynb #eb5580a9
+# %% ../nbs/09_retrieval.ipynb #0dc123b6
 def _check_ranks(ranks:pd.DataFrame, group_col:str|None):
     "Raise `InputError` naming the row/column if a ranks table is unusable."
     for col in ['rank', 'n_candidates'] + ([group_col] if group_col else []):
@@ -227,7 +228,7 @@ def _check_ranks(ranks:pd.DataFrame, group_col:str|None):
     bad = np.flatnonzero(~((r >= 0) & (r < n) & (r == np.round(r))))
     if len(bad): raise InputError(f'rank {r[bad[0]]} is not an integer in [0, n_candidates={n[bad[0]]})', row=int(bad[0]), field='rank')
 
-def _subsets(ranks:pd.DataFrame, min_candidates):
+def query_subsets(ranks:pd.DataFrame, min_candidates):
     "(name, rows) for each query subset with at least m candidates."
     for m in min_candidates: yield ('all' if m <= 1 else f'n>={m}'), ranks[ranks['n_candidates'] >= m]
 
@@ -237,7 +238,7 @@ def chance_levels(n_candidates, ks=(1, 5, 20)) -> dict:
     H = np.concatenate([[0.], np.cumsum(1 / np.arange(1, n.max() + 1))])
     return {**{f'recall@{k}': np.mean(np.minimum(k, n) / n) for k in ks}, 'mrr': np.mean(H[n] / n)}
 
-# %% ../nbs/09_retrieval.ipynb #2c82a0c3
+# %% ../nbs/09_retrieval.ipynb #c5051e61
 def retrieval_metrics(ranks:pd.DataFrame, # One row per query with `rank`, `n_candidates` and the cluster column
                       ks=(1, 5, 20), # Cut-offs of Recall@k
                       n_boot:int=1000, seed:int=0, level:float=0.95, # Bootstrap resamples (0: no CIs), seed, coverage
@@ -246,7 +247,7 @@ def retrieval_metrics(ranks:pd.DataFrame, # One row per query with `rank`, `n_ca
                       ) -> pd.DataFrame:
     "Tidy table of Recall@k, MRR and median rank per query subset, with cluster-bootstrap CIs and chance levels."
     _check_ranks(ranks, group_col); rows = []
-    for name, sub in _subsets(ranks, min_candidates):
+    for name, sub in query_subsets(ranks, min_candidates):
         info = dict(subset=name, n_queries=len(sub), n_molecules=sub[group_col].nunique() if group_col else len(sub))
         names = [f'recall@{k}' for k in ks] + ['mrr', 'median_rank']
         if not len(sub):
@@ -259,7 +260,7 @@ def retrieval_metrics(ranks:pd.DataFrame, # One row per query with `rank`, `n_ca
         rows += [dict(info, metric=m, value=p[j], ci_low=lo[j], ci_high=hi[j], chance=ch.get(m, np.nan)) for j, m in enumerate(names)]
     return pd.DataFrame(rows)[['subset', 'metric', 'value', 'ci_low', 'ci_high', 'chance', 'n_queries', 'n_molecules']]
 
-# %% ../nbs/09_retrieval.ipynb #c370dbbe
+# %% ../nbs/09_retrieval.ipynb #c0d3c4bc
 def mces_at_1(ranks:pd.DataFrame, # From `rank_scored_pools` (rank, smiles, top1_smiles, n_candidates, molecule)
               threshold:float=15, n_jobs:int=2, cache:bool=True, cache_path=None, # MCES settings (see `mces_distances`)
               n_boot:int=1000, seed:int=0, group_col:str='molecule', min_candidates=(1, 2, 16), progress:bool=False,
@@ -271,7 +272,7 @@ def mces_at_1(ranks:pd.DataFrame, # From `rank_scored_pools` (rank, smiles, top1
         d[wrong] = mces_distances(zip(ranks['top1_smiles'][wrong], ranks['smiles'][wrong]), threshold=threshold, n_jobs=n_jobs,
                                   cache=cache, cache_path=cache_path, progress=progress)
     per_query, rows = ranks.assign(**{'mces@1': d}), []
-    for name, sub in _subsets(per_query, min_candidates):
+    for name, sub in query_subsets(per_query, min_candidates):
         ok = sub[sub['mces@1'].notna()]
         p, lo, hi = cluster_bootstrap(ok['mces@1'], ok[group_col], n_boot, seed) if len(ok) else (np.nan,) * 3
         rows.append(dict(subset=name, metric='mces@1', value=float(p), ci_low=float(lo), ci_high=float(hi), chance=np.nan,

@@ -493,13 +493,13 @@ def evaluate_specbridge(model:SpecBridge, spectra_df:pd.DataFrame, pools:dict, #
     qv = encode_spectra(model, spectra_df, batch_size, progress)
     return rank_pools(qv, spectra_df.smiles.tolist(), pools, _memo_lookup(bank), query_ids=spectra_df.identifier.tolist())
 
-# %% ../nbs/10_train.ipynb #fef26844
+# %% ../nbs/10_train.ipynb #d5a032ce
 CPU_RECIPE = dict(
     molecule_lm=dict(config=MOLECULE_LM_SMALL, steps=2500, batch_size=64, lr=5e-4, max_length=128, vocab_size=1000),
-    spectrum_ssl=dict(cfg=asdict(DreamsConfig.small()), steps=2500, batch_size=32, lr=5e-4, warmup=250, n_peaks=60),
+    spectrum_ssl=dict(cfg=asdict(DreamsConfig.small()), steps=1250, batch_size=32, lr=5e-4, warmup=250, n_peaks=60),
     specbridge=asdict(SpecBridgeConfig.small(lr=2e-4, batch_size=128, epochs=6, eval_every=250, checkpoint_every=250)),
     bank_batch_size=128,
-    estimated_minutes=dict(molecule_lm=49, spectrum_ssl=43, prefix_cache=4, bank=2, specbridge=29, validation=2, total=129))
+    estimated_minutes=dict(molecule_lm=49, spectrum_ssl=22, prefix_cache=4, bank=2, specbridge=29, validation=2, total=108))
 
 TINY_RECIPE = dict(
     molecule_lm=dict(config=dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64), steps=4,
@@ -517,7 +517,7 @@ DEMO_RECIPE = dict(
                                                     ff_fourier_d=64)), steps=250, batch_size=32, lr=1e-3, warmup=25, n_peaks=32),
     specbridge=asdict(SpecBridgeConfig.small(n_peaks=32, proj_hidden=256, proj_out=256, mapper_blocks=2, mapper_hidden=256,
                                              batch_size=64, epochs=12, eval_every=90, checkpoint_every=90, lr=1e-3)),
-    bank_batch_size=128, estimated_minutes={})
+    bank_batch_size=128, estimated_minutes=dict(molecule_lm=4, spectrum_ssl=4, specbridge=2, total=10))  # measured, load 2-3
 
 PAPER_RECIPE = dict(
     molecule_lm=dict(config=dict(hidden_size=768, num_hidden_layers=6, num_attention_heads=12, intermediate_size=3072), steps=50_000,
@@ -572,7 +572,7 @@ def train_from_benchmark(data, out, # Benchmark folder; model folder to write
     return train_specbridge(model.cfg, model, train_df, bank, val_df, bench.candidates[val_candidates], out, resume=resume,
                             progress=progress, meta=meta, device=dev)
 
-# %% ../nbs/10_train.ipynb #54103824
+# %% ../nbs/10_train.ipynb #3fbcf750
 @call_parse
 def specbridge_train(data:str=None, # Benchmark folder in MassSpecGym format (spectra TSV, candidates_*.json, smiles_corpus)
                      out:str=None, # Model folder to write (model.pt, train_log.csv, checkpoints/)
@@ -587,7 +587,7 @@ def specbridge_train(data:str=None, # Benchmark folder in MassSpecGym format (sp
                      mapper_init:str='orthogonal', # 'orthogonal' or 'xavier'
                      epochs:int=None, max_steps:int=None, batch_size:int=None, lr:float=None, # Default: the recipe's
                      val_candidates:str='formula', # Candidate set for validation (candidates_<name>.json)
-                     recipe:str='cpu', # 'cpu' (CPU_RECIPE) or 'tiny' (a smoke test)
+                     recipe:str='cpu', # RECIPES entry: 'cpu' (CPU scale, the default), 'demo', 'paper' (GPU) or 'tiny' (smoke test)
                      seed:int=0, device:str='auto', # Device: 'auto', 'cpu', 'cuda'
                      fresh:bool=False, quiet:bool=False): # Ignore existing checkpoints; no progress bars
     "Train SpecBridge on a benchmark folder, pretraining the encoders it is not given (cached), with validation model selection."
