@@ -493,13 +493,13 @@ def evaluate_specbridge(model:SpecBridge, spectra_df:pd.DataFrame, pools:dict, #
     qv = encode_spectra(model, spectra_df, batch_size, progress)
     return rank_pools(qv, spectra_df.smiles.tolist(), pools, _memo_lookup(bank), query_ids=spectra_df.identifier.tolist())
 
-# %% ../nbs/10_train.ipynb #d5a032ce
+# %% ../nbs/10_train.ipynb #ed218376
 CPU_RECIPE = dict(
     molecule_lm=dict(config=MOLECULE_LM_SMALL, steps=2500, batch_size=64, lr=5e-4, max_length=128, vocab_size=1000),
     spectrum_ssl=dict(cfg=asdict(DreamsConfig.small()), steps=1250, batch_size=32, lr=5e-4, warmup=250, n_peaks=60),
-    specbridge=asdict(SpecBridgeConfig.small(lr=2e-4, batch_size=128, epochs=6, eval_every=250, checkpoint_every=250)),
+    specbridge=asdict(SpecBridgeConfig.small(lr=2e-4, batch_size=128, epochs=4, eval_every=250, checkpoint_every=250)),
     bank_batch_size=128,
-    estimated_minutes=dict(molecule_lm=49, spectrum_ssl=22, prefix_cache=4, bank=2, specbridge=29, validation=2, total=108))
+    estimated_minutes=dict(molecule_lm=49, spectrum_ssl=22, prefix_cache=4, bank=2, specbridge=19, validation=2, total=98))
 
 TINY_RECIPE = dict(
     molecule_lm=dict(config=dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64), steps=4,
