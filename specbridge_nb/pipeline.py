@@ -19,7 +19,7 @@ __all__ = ['CHAIN', 'PROFILES', 'reproduce_main', 'get_profile', 'select_noteboo
            'notebook_parameters', 'parse_param', 'declared_parameters', 'kernel_pythonpath', 'ChainError',
            'run_notebook', 'run_chain', 'specbridge_reproduce']
 
-# %% ../nbs/31_pipeline.ipynb #393879b5
+# %% ../nbs/31_pipeline.ipynb #3eb06acb
 CHAIN = [
     'E01_data_overview',  # fig1 (peaks, precursor m/z, spectra per molecule, candidate pools), tab1 (folds, pools, instruments)
     'E02_pretrain_molecule_lm',  # fig2a (MLM loss, isomer similarity), tab2a (tokenizer coverage, model size, isomer check)
@@ -49,7 +49,7 @@ PROFILES = {
                                           'n_boot': 1000, 'mces': True, 'mces_methods': ['SpecBridge', 'Fingerprint FFN']},
                      'E20_spec2graph': {'steps': 3000, 'decoder_steps': 1500, 'decoder_batch': 16,
                                         'samplers': ['ddim:20', 'ddim:50', 'ddim:50:1'], 'val_molecules': 40, 'test_molecules': 60,
-                                        'n_samples': 10, 'mces_spectra': 300, 'n_boot': 1000},
+                                        'n_samples': 10, 'mces_spectra': 100, 'mces_ks': [1, 10], 'n_boot': 1000},
                      'E21_decoder_oracle': {'decoder_steps': 1500, 'decoder_batch': 16, 'test_molecules': None}}},
     'paper': {'description': "the paper's model sizes on MassSpecGym-format data (--data DIR); needs a GPU, and real weights "
                              "passed as overrides molecule_model (ChemBERTa) and spectrum_checkpoint (DreaMS ssl_model.ckpt)",
@@ -62,7 +62,7 @@ PROFILES = {
                   'E20_spec2graph': {'size': 'large', 'steps': 50_000, 'batch_size': 64, 'lr': 3e-4, 'warmup': 1000,
                                      'transformer_size': {'d_model': 128, 'n_layers': 3, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
                                      'decoder_steps': 10_000, 'decoder_batch': 32, 'samplers': ['ddim:50', 'ddim:100', 'ddpm'],
-                                     'val_molecules': 200, 'test_molecules': None, 'n_samples': 100, 'mces_spectra': None,
+                                     'val_molecules': 200, 'test_molecules': None, 'n_samples': 100, 'mces_spectra': None, 'mces_ks': [1, 10],
                                      'n_boot': 1000},
                   'E21_decoder_oracle': {'transformer_size': {'d_model': 128, 'n_layers': 3, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
                                          'decoder_steps': 10_000, 'decoder_batch': 32, 'test_molecules': None}}},
@@ -76,7 +76,8 @@ PROFILES = {
                   'E20_spec2graph': {'steps': 20, 'batch_size': 8, 'warmup': 5, 'fresh': True,
                                      'transformer_size': {'d_model': 16, 'n_layers': 1, 'n_heads': 2}, 'sgno_size': {'hidden': 16},
                                      'decoder_steps': 10, 'decoder_batch': 8, 'samplers': ['ddim:5', 'ddim:10'], 'val_molecules': 4,
-                                     'test_molecules': 4, 'n_samples': 4, 'mces_spectra': 4, 'n_boot': 10, 'n_examples': 2},
+                                     'test_molecules': 4, 'n_samples': 4, 'mces_spectra': 4, 'mces_ks': [1, 2], 'n_boot': 10,
+                                     'n_examples': 2},
                   'E21_decoder_oracle': {'transformer_size': {'d_model': 16, 'n_layers': 1, 'n_heads': 2}, 'sgno_size': {'hidden': 16},
                                          'decoder_steps': 10, 'decoder_batch': 8, 'test_molecules': 8, 'noise_levels': [0.0, 0.1]}}},
 }
