@@ -231,7 +231,7 @@ def warmup_cosine(step:int, total:int, warmup:float=0.05) -> float:
     if step < w: return (step + 1) / w
     return 0.5 * (1 + math.cos(math.pi * min(1., (step - w + 1) / max(1, total - w))))
 
-# %% ../nbs/10_train.ipynb #7ebf87ec
+# %% ../nbs/10_train.ipynb #aaf379e4
 class SpecBridgeTrainer:
     "One SpecBridge training run: data, targets, prefix caches, optimizer, schedule, log and best-so-far (methods below)."
     def __init__(self, cfg:SpecBridgeConfig, model:SpecBridge, train_df:pd.DataFrame, # Training spectra (`read_msg_tsv` columns)
@@ -248,7 +248,7 @@ class SpecBridgeTrainer:
         self.peaks = torch.from_numpy(preprocess_batch(train_df, cfg.n_peaks))  # (S, N, 2)
         self.y = torch.from_numpy(_lookup(targets, train_df.smiles))  # (S, d_mol)
         self.keys = [molecule_key(s) for s in train_df.smiles]
-        self.cache = self._cache(self.peaks)
+        self._caches = {}  # frozen-prefix caches, built on first use (a finished run that is only reloaded needs none)
         self.val = None if val_df is None else _val_data(self, val_df.reset_index(drop=True), val_pools, targets)
         self.sampler = UniqueMoleculeBatchSampler(self.keys, cfg.batch_size, cfg.seed) if cfg.objective == 'contrastive' else None
         self.per_epoch = len(self.sampler) if self.sampler else math.ceil(len(self.peaks) / cfg.batch_size)
@@ -261,7 +261,7 @@ class SpecBridgeTrainer:
 TRAIN_FIELDS = ('alignment_kind', 'ortho_weight', 'lr', 'weight_decay', 'warmup', 'grad_clip', 'batch_size', 'epochs', 'max_steps',
                 'eval_every', 'checkpoint_every', 'keep_checkpoints', 'select_metric', 'select_subset', 'cache_prefix', 'prefix_dtype')
 
-# %% ../nbs/10_train.ipynb #647ace1d
+# %% ../nbs/10_train.ipynb #38332c0a
 def _lookup(bank:EmbeddingBank, smiles) -> np.ndarray:
     try: return bank.lookup(list(smiles))
     except KeyError as e: raise InputError(f'{e.args[0]}; the bank needs every training and candidate molecule', field='targets') from None
@@ -277,12 +277,23 @@ def _val_data(tr:SpecBridgeTrainer, df:pd.DataFrame, pools:dict, bank:EmbeddingB
     check_candidate_pools(df.smiles, pools)
     lookup = _memo_lookup(bank)
     for q in dict.fromkeys(df.smiles): lookup(pools[q])  # fail now, not at the first evaluation, if a candidate is missing
-    cache = tr._cache(torch.from_numpy(preprocess_batch(df, tr.cfg.n_peaks)))
-    return dict(df=df, pools=pools, lookup=lookup, spectra=df if cache is None else cache)
+    return dict(df=df, pools=pools, lookup=lookup, peaks=torch.from_numpy(preprocess_batch(df, tr.cfg.n_peaks)))
 
 @patch
 def _cache(self:SpecBridgeTrainer, peaks):
     return build_prefix_cache(self.model, peaks, dtype=self.cfg.prefix_dtype, progress=self.progress) if self.cfg.cache_prefix else None
+
+@patch(as_prop=True)
+def cache(self:SpecBridgeTrainer):
+    "Frozen-prefix cache of the training spectra (None without `cache_prefix`), built on first use."
+    if 'train' not in self._caches: self._caches['train'] = self._cache(self.peaks)
+    return self._caches['train']
+
+@patch(as_prop=True)
+def val_spectra(self:SpecBridgeTrainer):
+    "The validation spectra as `encode_spectra` takes them: their prefix cache, or the table; built on first use."
+    if 'val' not in self._caches: self._caches['val'] = self._cache(self.val['peaks']) if self.cfg.cache_prefix else self.val['df']
+    return self._caches['val']
 
 @patch
 def _setup_optimizer(self:SpecBridgeTrainer):
@@ -327,7 +338,7 @@ def train_step(self:SpecBridgeTrainer) -> dict:
     self.opt.step(); self.sched.step(); self.step += 1
     return dict(step=self.step, epoch=(self.step - 1) // self.per_epoch, lr=lr, loss=loss.item(), **terms, grad_norm=gn)
 
-# %% ../nbs/10_train.ipynb #78a5b744
+# %% ../nbs/10_train.ipynb #87125f54
 def encode_spectra(model:SpecBridge, spectra, # DataFrame of spectra (`read_msg_tsv` columns) or a `PrefixCache` of them
                    batch_size:int=256, progress:bool=False) -> np.ndarray:
     "Query vectors (Q, d_mol) float32 of spectra, in eval mode without gradients."
@@ -346,7 +357,7 @@ def encode_spectra(model:SpecBridge, spectra, # DataFrame of spectra (`read_msg_
 def evaluate(self:SpecBridgeTrainer) -> dict:
     "Validation metrics {'val_<metric>[<subset>]': value} for subsets 'all' and 'n>=2'."
     v = self.val
-    qv = encode_spectra(self.model, v['spectra'])
+    qv = encode_spectra(self.model, self.val_spectra)
     ranks = rank_pools(qv, v['df'].smiles.tolist(), v['pools'], v['lookup'], query_ids=v['df'].identifier.tolist())
     return {f'val_{r.metric}[{r.subset}]': float(r.value) for r in retrieval_metrics(ranks, n_boot=0, min_candidates=(1, 2)).itertuples()}
 
