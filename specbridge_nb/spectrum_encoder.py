@@ -24,7 +24,7 @@ __all__ = ['DreamsConfig', 'fourier_frequencies', 'FourierFeatures', 'MLP', 'gra
            'FusedSelfAttention', 'BlockFFN', 'DreamsTransformer', 'DreamsEncoder', 'count_parameters', 'freeze_encoder',
            'read_lightning_checkpoint', 'config_from_args', 'config_from_state_dict', 'load_dreams_checkpoint',
            'dreams_args', 'maskable_peaks', 'mask_peaks', 'mz_bins', 'focal_loss', 'noam_lr', 'save_dreams_checkpoint',
-           'pretrain_spectrum_encoder']
+           'pretrain_spectrum_encoder', 'masked_peak_accuracy']
 
 # %% ../nbs/05_spectrum_encoder.ipynb #7e3cad19
 @dataclass
@@ -515,3 +515,39 @@ def _toy_spectra(n:int=64, n_classes:int=4, n_frags:int=10, seed:int=0) -> pd.Da
     return pd.DataFrame([dict(identifier=f'toy{i}', compound_class=i % n_classes, smiles='', intensity=rng.uniform(0.05, 1, k.sum()),
                               mz=templates[i % n_classes][k] + rng.normal(0, 0.002, k.sum()),
                               precursor_mz=float(templates[i % n_classes].max() + 18.0106)) for i, k in enumerate(keep)])
+
+# %% ../nbs/05_spectrum_encoder.ipynb #81fa8821
+def masked_peak_accuracy(models:dict, # name -> (encoder, head weight (n_bins, d_model), head bias (n_bins,))
+                         spectra:pd.DataFrame, # Spectra whose peaks are masked (e.g. the val fold)
+                         reference:pd.DataFrame|None=None, # Spectra whose masked-bin frequencies are the spectrum-free reference
+                         n_peaks:int=60, frac_masks:float=0.3, bin_size:float=0.05, gamma:float=5., max_mz:float=1000.,
+                         seed:int=0, batch_size:int=128, reference_name:str='train bin frequencies') -> pd.DataFrame:
+    "Focal loss and exact / within-1-bin / within-1-Da accuracy of masked m/z prediction, the same seeded mask for every model."
+    n_bins, rows = round(max_mz / bin_size), []
+    peaks = torch.from_numpy(preprocess_batch(spectra, n_peaks=n_peaks, max_mz=max_mz))
+    masked, mask = mask_peaks(peaks, frac_masks, generator=torch.Generator().manual_seed(seed))
+    target = mz_bins(peaks[..., 0][mask], bin_size, max_mz)  # (M,) bins of the hidden peaks
+    if not len(target): raise InputError('no peak could be masked in these spectra', field='intensity')
+    acc = lambda d: dict(exact=float((d == 0).float().mean()), within_1_bin=float((d <= 1).float().mean()),
+                         within_1_da=float((d <= round(1 / bin_size)).float().mean()))
+    if reference is not None:
+        ref = torch.from_numpy(preprocess_batch(reference, n_peaks=n_peaks, max_mz=max_mz))
+        _, ref_mask = mask_peaks(ref, frac_masks, generator=torch.Generator().manual_seed(seed))
+        freq = torch.bincount(mz_bins(ref[..., 0][ref_mask], bin_size, max_mz), minlength=n_bins).double() + 0.5
+        p_t = (freq / freq.sum())[target]
+        rows.append(dict(model=reference_name, loss=float((-(1 - p_t) ** gamma * p_t.log()).mean()),
+                         **acc((target - int(freq.argmax())).abs()), majority_bin=int(freq.argmax())))
+    for name, (enc, w, b) in models.items():
+        if tuple(w.shape) != (n_bins, enc.cfg.d_model):
+            raise InputError(f'head of {name!r} is {tuple(w.shape)}, not ({n_bins}, {enc.cfg.d_model})', field=name)
+        dev, was = next(enc.parameters()).device, enc.training
+        enc.eval(); pred, loss = [], 0.
+        with torch.no_grad():
+            for a in range(0, len(masked), batch_size):
+                m = mask[a:a + batch_size].to(dev)
+                logits = enc(masked[a:a + batch_size].to(dev))[m] @ w.to(dev).T + b.to(dev)  # (M_batch, n_bins)
+                t = target[int(mask[:a].sum()):int(mask[:a + batch_size].sum())].to(dev)
+                loss += float(focal_loss(logits, t, gamma, 'sum')); pred.append(logits.argmax(-1).cpu())
+        enc.train(was)
+        rows.append(dict(model=name, loss=loss / len(target), **acc((torch.cat(pred) - target).abs())))
+    return pd.DataFrame(rows).assign(n_masked=len(target))
