@@ -235,7 +235,7 @@ def fit_fingerprint_model(model:FingerprintPredictor, # `FingerprintFFN` or `Dee
     history = pd.DataFrame(rows)
     return model, history.assign(best=history.epoch == history.epoch[history['val_recall@1'].idxmax()])
 
-# %% ../nbs/11_baselines.ipynb #1e30df95
+# %% ../nbs/11_baselines.ipynb #eacd40f5
 class EmbeddingRidge:
     "Ridge regression from binned spectra (or, as an oracle, true Morgan fingerprints) to unit molecule embeddings; cosine scores."
     def __init__(self, bank, # `molecule_encoder.EmbeddingBank` holding every training molecule and every candidate
@@ -248,15 +248,11 @@ class EmbeddingRidge:
         "(N, F) float32 inputs of `spectra`."
         if self.inputs == 'spectrum': return _bin_table(spectra, 1005)
         return morgan_fingerprints(spectra.smiles.tolist(), n_bits=2048).astype(np.float32)
-    def targets(self, smiles) -> np.ndarray: return l2_normalize(_bank_lookup(self.bank, smiles))
+    def targets(self, smiles) -> np.ndarray: return l2_normalize(self.bank.lookup(list(smiles)))
     def score_pools(self, spectra:pd.DataFrame, pools:Sequence[Sequence[str]]) -> list[np.ndarray]:
         if self.model is None: raise RuntimeError('call fit first')
         return self._scores(self.model.predict(self.features(spectra)), pools)
     def _scores(self, pred, pools): return [self.targets(p) @ q for q, p in zip(l2_normalize(pred), pools)]
-
-def _bank_lookup(bank, smiles) -> np.ndarray:
-    try: return bank.lookup(list(smiles))
-    except KeyError as e: raise InputError(f'{e.args[0]}; the bank needs every training molecule and candidate', field='bank') from None
 
 @patch
 def fit(self:EmbeddingRidge, train_df:pd.DataFrame, val_df:pd.DataFrame, val_pools) -> EmbeddingRidge:

@@ -28,7 +28,8 @@ from .molecules import inchikey14, standardize_smiles
 # %% auto #0
 __all__ = ['CHEMBERTA_CONFIGS', 'MOLECULE_LM_SMALL', 'SMILES_REGEX', 'SPECIAL_TOKENS', 'BASE_SYMBOLS', 'roberta_config',
            'roberta_parameter_count', 'smiles_symbols', 'train_smiles_tokenizer', 'MoleculeEncoder',
-           'load_molecule_encoder', 'pretrain_molecule_lm', 'EmbeddingBank', 'molecule_key', 'build_embedding_bank']
+           'load_molecule_encoder', 'pretrain_molecule_lm', 'MissingMolecules', 'EmbeddingBank', 'molecule_key',
+           'build_embedding_bank']
 
 # %% ../nbs/06_molecule_encoder.ipynb #96c0fe83
 _ROBERTA_IDS = dict(type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2)
@@ -280,7 +281,11 @@ def pretrain_molecule_lm(smiles, # SMILES strings, or a corpus file (one per lin
     if ck_path.exists(): ck_path.unlink()
     return out_dir
 
-# %% ../nbs/06_molecule_encoder.ipynb #947a5fe1
+# %% ../nbs/06_molecule_encoder.ipynb #3ec5c0f6
+class MissingMolecules(InputError, KeyError):
+    "Molecules asked of an `EmbeddingBank` that it does not hold (an `InputError`, and a `KeyError` like any failed lookup)."
+    def __str__(self): return InputError.__str__(self)
+
 @dataclass
 class EmbeddingBank:
     "Embeddings of unique molecules, keyed by InChIKey first block."
@@ -299,10 +304,11 @@ class EmbeddingBank:
     def __len__(self): return len(self.keys)
 
     def lookup(self, smiles) -> np.ndarray:
-        "Vectors (N, hidden) of `smiles` in that order; KeyError naming the SMILES that are not in the bank."
+        "Vectors (N, hidden) of `smiles` in that order; `MissingMolecules` naming the SMILES that are not in the bank."
         keys = [molecule_key(s) for s in smiles]
         if missing := [s for s, k in zip(smiles, keys) if k not in self.index]:
-            raise KeyError(f'{len(missing)} molecule(s) not in the embedding bank, e.g. {missing[:3]}')
+            raise MissingMolecules(f'{len(missing)} molecule(s) not in the embedding bank, e.g. {missing[:3]}; the bank needs '
+                                   'every training molecule and every candidate', field='smiles')
         return self.vectors[[self.index[k] for k in keys]]
 
 def molecule_key(smiles:str) -> str:

@@ -231,7 +231,7 @@ def warmup_cosine(step:int, total:int, warmup:float=0.05) -> float:
     if step < w: return (step + 1) / w
     return 0.5 * (1 + math.cos(math.pi * min(1., (step - w + 1) / max(1, total - w))))
 
-# %% ../nbs/10_train.ipynb #aaf379e4
+# %% ../nbs/10_train.ipynb #4caa5d6d
 class SpecBridgeTrainer:
     "One SpecBridge training run: data, targets, prefix caches, optimizer, schedule, log and best-so-far (methods below)."
     def __init__(self, cfg:SpecBridgeConfig, model:SpecBridge, train_df:pd.DataFrame, # Training spectra (`read_msg_tsv` columns)
@@ -246,7 +246,7 @@ class SpecBridgeTrainer:
         self.model = model.to(self.dev); model.cfg = cfg
         self.init_fp = weights_fingerprint(model)  # before any training or resume
         self.peaks = torch.from_numpy(preprocess_batch(train_df, cfg.n_peaks))  # (S, N, 2)
-        self.y = torch.from_numpy(_lookup(targets, train_df.smiles))  # (S, d_mol)
+        self.y = torch.from_numpy(targets.lookup(list(train_df.smiles)))  # (S, d_mol)
         self.keys = [molecule_key(s) for s in train_df.smiles]
         self._caches = {}  # frozen-prefix caches, built on first use (a finished run that is only reloaded needs none)
         self.val = None if val_df is None else _val_data(self, val_df.reset_index(drop=True), val_pools, targets)
@@ -261,15 +261,11 @@ class SpecBridgeTrainer:
 TRAIN_FIELDS = ('alignment_kind', 'ortho_weight', 'lr', 'weight_decay', 'warmup', 'grad_clip', 'batch_size', 'epochs', 'max_steps',
                 'eval_every', 'checkpoint_every', 'keep_checkpoints', 'select_metric', 'select_subset', 'cache_prefix', 'prefix_dtype')
 
-# %% ../nbs/10_train.ipynb #38332c0a
-def _lookup(bank:EmbeddingBank, smiles) -> np.ndarray:
-    try: return bank.lookup(list(smiles))
-    except KeyError as e: raise InputError(f'{e.args[0]}; the bank needs every training and candidate molecule', field='targets') from None
-
+# %% ../nbs/10_train.ipynb #cd951523
 def _memo_lookup(bank:EmbeddingBank):
     "bank.lookup with the vectors of each pool remembered (pools repeat across spectra of one molecule)."
     memo = {}
-    def lookup(smiles): return memo[k] if (k := tuple(smiles)) in memo else memo.setdefault(k, _lookup(bank, smiles))
+    def lookup(smiles): return memo[k] if (k := tuple(smiles)) in memo else memo.setdefault(k, bank.lookup(list(smiles)))
     return lookup
 
 def _val_data(tr:SpecBridgeTrainer, df:pd.DataFrame, pools:dict, bank:EmbeddingBank) -> dict:
