@@ -26,10 +26,10 @@ from .data import read_corpus
 from .molecules import inchikey14, standardize_smiles
 
 # %% auto #0
-__all__ = ['CHEMBERTA_CONFIGS', 'MOLECULE_LM_SMALL', 'SMILES_REGEX', 'SPECIAL_TOKENS', 'BASE_SYMBOLS', 'roberta_config',
-           'roberta_parameter_count', 'smiles_symbols', 'train_smiles_tokenizer', 'MoleculeEncoder',
-           'load_molecule_encoder', 'pretrain_molecule_lm', 'MissingMolecules', 'EmbeddingBank', 'molecule_key',
-           'build_embedding_bank']
+__all__ = ['CHEMBERTA_CONFIGS', 'MOLECULE_LM_SMALL', 'SMILES_REGEX', 'SPECIAL_TOKENS', 'BASE_SYMBOLS', 'POOLINGS',
+           'TARGET_TRANSFORMS', 'roberta_config', 'roberta_parameter_count', 'smiles_symbols', 'train_smiles_tokenizer',
+           'MoleculeEncoder', 'load_molecule_encoder', 'pretrain_molecule_lm', 'MissingMolecules', 'EmbeddingBank',
+           'molecule_key', 'build_embedding_bank', 'TargetTransform']
 
 # %% ../nbs/06_molecule_encoder.ipynb #96c0fe83
 _ROBERTA_IDS = dict(type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2)
@@ -118,15 +118,19 @@ def _quiet_transformers():
         hf_logging.set_verbosity(level)
         if bars: hf_logging.enable_progress_bar()
 
-# %% ../nbs/06_molecule_encoder.ipynb #a34c4fb7
+# %% ../nbs/06_molecule_encoder.ipynb #d03f5462
+POOLINGS = ('cls', 'mean')
+
 class MoleculeEncoder(nn.Module):
-    "A frozen transformer giving each SMILES the final hidden state of its first token (`<s>`)."
+    "A frozen transformer giving each SMILES the final hidden state of its first token (`<s>`), or their mean over tokens."
     def __init__(self, model:nn.Module, # A transformers base model (e.g. RobertaModel)
                  tokenizer, # Its tokenizer
                  name:str='', # Where it came from (directory or hub id)
-                 skip_keys=()): # State-dict keys that were not loaded from the checkpoint (excluded from the fingerprint)
+                 skip_keys=(), # State-dict keys that were not loaded from the checkpoint (excluded from the fingerprint)
+                 pooling:str='cls'): # 'cls': the `<s>` state (the paper); 'mean': mean of the last hidden states over the tokens
         super().__init__()
-        self.model, self.tokenizer, self.name, self.skip_keys = model, tokenizer, str(name), set(skip_keys)
+        if pooling not in POOLINGS: raise InputError(f'pooling must be one of {POOLINGS}, got {pooling!r}', field='pooling')
+        self.model, self.tokenizer, self.name, self.skip_keys, self.pooling = model, tokenizer, str(name), set(skip_keys), pooling
         self.model.requires_grad_(False)
         self.train(False)
 
@@ -147,12 +151,14 @@ class MoleculeEncoder(nn.Module):
         pos = getattr(cfg, 'max_position_embeddings', n) - (cfg.pad_token_id + 1 if cfg.model_type == 'roberta' else 0)
         return min(n, pos)
 
-    def __repr__(self): return f'MoleculeEncoder({self.name!r}, hidden_size={self.hidden_size}, fingerprint={self.fingerprint!r})'
+    def __repr__(self): return (f'MoleculeEncoder({self.name!r}, hidden_size={self.hidden_size}, pooling={self.pooling!r}, '
+                                f'fingerprint={self.fingerprint!r})')
 
-# %% ../nbs/06_molecule_encoder.ipynb #8db07ffe
+# %% ../nbs/06_molecule_encoder.ipynb #e23feaa7
 def load_molecule_encoder(name_or_path, # Local model directory or hub id (e.g. 'Derify/ChemBERTa_augmented_pubchem_13m')
                           device='cpu', # Where the model runs
-                          local_files_only:bool|None=None) -> MoleculeEncoder: # None/True: never download; False: may download
+                          local_files_only:bool|None=None, # None/True: never download; False: may download
+                          pooling:str='cls') -> MoleculeEncoder: # Readout: 'cls' (the paper) or 'mean'
     "Load a frozen RoBERTa-style molecule encoder from a directory or the local Hugging Face cache."
     src, local = _resolve_model(name_or_path, local_files_only)
     try:
@@ -166,14 +172,14 @@ def load_molecule_encoder(name_or_path, # Local model directory or hub id (e.g. 
     missing = set(info['missing_keys'])
     if bad := sorted(k for k in missing if not k.startswith('pooler.')):
         raise InputError(f'{len(bad)} weight(s) are not in the checkpoint and would be random, e.g. {bad[:3]}', file=src)
-    return MoleculeEncoder(model, tokenizer, name=src, skip_keys=missing).to(device)
+    return MoleculeEncoder(model, tokenizer, name=src, skip_keys=missing, pooling=pooling).to(device)
 
-# %% ../nbs/06_molecule_encoder.ipynb #0b4ecedc
+# %% ../nbs/06_molecule_encoder.ipynb #deaf60c4
 @patch
 def embed(self:MoleculeEncoder, smiles, # SMILES string or list of them
           batch_size:int=64, # Molecules per forward pass
           progress:bool=False) -> torch.Tensor: # Show a progress bar
-    "Final hidden state of `<s>` for each SMILES: a float32 CPU tensor (N, hidden_size)."
+    "Final hidden state of `<s>` (or the token mean, see `pooling`) for each SMILES: a float32 CPU tensor (N, hidden_size)."
     smiles = [smiles] if isinstance(smiles, str) else list(smiles)
     out, order, L = torch.empty(len(smiles), self.hidden_size), sorted(range(len(smiles)), key=lambda i: len(smiles[i])), self.max_length
     n_long = 0
@@ -183,12 +189,15 @@ def embed(self:MoleculeEncoder, smiles, # SMILES string or list of them
             batch = [smiles[i] for i in idx]
             n_long += sum(len(ids) > L for ids in self.tokenizer(batch, verbose=False)['input_ids'])
             t = self.tokenizer(batch, padding=True, truncation=True, max_length=L, return_tensors='pt')
-            h = self.model(input_ids=t['input_ids'].to(self.device), attention_mask=t['attention_mask'].to(self.device)).last_hidden_state
-            out[idx] = h[:, 0].float().cpu()  # (B, hidden): the <s> token
+            mask = t['attention_mask'].to(self.device)
+            h = self.model(input_ids=t['input_ids'].to(self.device), attention_mask=mask).last_hidden_state
+            if self.pooling == 'cls': v = h[:, 0]  # (B, hidden): the <s> token
+            else: m = mask.unsqueeze(-1).to(h.dtype); v = (h * m).sum(1) / m.sum(1)
+            out[idx] = v.float().cpu()
     if n_long: warnings.warn(f'{n_long} SMILES longer than {L} tokens were truncated before embedding')
     return out
 
-# %% ../nbs/06_molecule_encoder.ipynb #d746993e
+# %% ../nbs/06_molecule_encoder.ipynb #5cd15509
 def _tensor_bytes(t:torch.Tensor) -> bytes: return t.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
 
 @patch(as_prop=True)
@@ -203,7 +212,7 @@ def fingerprint(self:MoleculeEncoder) -> str:
         tok = self.tokenizer  # the fast tokenizer's JSON without its call-time truncation/padding state
         tok = ({k: v for k, v in json.loads(tok.backend_tokenizer.to_str()).items() if k not in {'truncation', 'padding'}}
                if hasattr(tok, 'backend_tokenizer') else sorted(tok.get_vocab().items()))
-        self.__dict__['_fp'] = core.fingerprint(cfg, tok, 'cls-last-hidden', self.max_length, h.hexdigest())
+        self.__dict__['_fp'] = core.fingerprint(cfg, tok, f'{self.pooling}-last-hidden', self.max_length, h.hexdigest())
     return self.__dict__['_fp']
 
 # %% ../nbs/06_molecule_encoder.ipynb #1feb28ad
@@ -360,3 +369,43 @@ def build_embedding_bank(smiles, # SMILES of the molecules (duplicates, stereo v
         known.update({keys[i]: (std[i], v) for i, v in zip(part, vecs)})
     vectors = np.stack([known[k][1] for k in keys]) if keys else np.zeros((0, encoder.hidden_size), np.float32)
     return EmbeddingBank([known[k][0] for k in keys], keys, vectors, encoder.fingerprint)
+
+# %% ../nbs/06_molecule_encoder.ipynb #30695423
+TARGET_TRANSFORMS = ('none', 'center', 'whiten')
+
+class TargetTransform(nn.Module):
+    "A fixed affine map `(z - mean) @ matrix` of the frozen molecule space (centring or whitening), fitted once, never trained."
+    def __init__(self, dim:int, # Size of the molecule vectors
+                 kind:str='whiten', # 'center' or 'whiten'
+                 eps:float=1e-3): # Whitening: added to the covariance's eigenvalues, relative to the largest
+        super().__init__()
+        if kind not in TARGET_TRANSFORMS[1:]: raise InputError(f'kind must be one of {TARGET_TRANSFORMS[1:]}, got {kind!r}', field='target_transform')
+        self.kind, self.eps = kind, float(eps)
+        self.register_buffer('mean', torch.zeros(dim, dtype=torch.float64))
+        self.register_buffer('matrix', torch.eye(dim, dtype=torch.float64))
+
+    def fit(self, vectors): # (N, dim) one vector per training molecule
+        "Set mean (and whitening matrix) from the vectors of the training molecules."
+        x = torch.as_tensor(np.asarray(vectors), dtype=torch.float64)
+        if x.ndim != 2 or x.shape[1] != len(self.mean) or len(x) < 2:
+            raise InputError(f'needs (N >= 2, {len(self.mean)}) vectors to fit, got {tuple(x.shape)}', field='vectors')
+        self.mean.copy_(x.mean(0))
+        if self.kind == 'whiten':
+            w, E = torch.linalg.eigh(torch.cov((x - self.mean).T))
+            self.matrix.copy_(E @ torch.diag((w.clamp(min=0) + self.eps * w.max()).rsqrt()) @ E.T)
+        return self
+
+    def forward(self, z): # (N, dim) array or tensor
+        "The transformed vectors, float32, of the input's type (numpy or torch)."
+        out = (torch.as_tensor(np.asarray(z) if not torch.is_tensor(z) else z, dtype=torch.float64) - self.mean) @ self.matrix
+        return out.float() if torch.is_tensor(z) else out.float().numpy()
+
+    @property
+    def fingerprint(self) -> str: return core.fingerprint(self.kind, self.eps, hashlib.sha256(_tensor_bytes(self.mean) + _tensor_bytes(self.matrix)).hexdigest())
+    def space_fingerprint(self, encoder_fingerprint:str) -> str:
+        "Fingerprint of the transformed space of an encoder's vectors."
+        return f'{encoder_fingerprint}+{self.kind}-{self.fingerprint}'
+    def apply_bank(self, bank:EmbeddingBank) -> EmbeddingBank:
+        "The bank's molecules in the transformed space."
+        return EmbeddingBank(bank.smiles, bank.keys, self(bank.vectors), self.space_fingerprint(bank.fingerprint))
+    def extra_repr(self): return f'dim={len(self.mean)}, kind={self.kind!r}, eps={self.eps}'
