@@ -19,7 +19,7 @@ __all__ = ['CHAIN', 'PROFILES', 'reproduce_main', 'get_profile', 'select_noteboo
            'notebook_parameters', 'parse_param', 'declared_parameters', 'kernel_pythonpath', 'ChainError',
            'run_notebook', 'run_chain', 'specbridge_reproduce']
 
-# %% ../nbs/31_pipeline.ipynb #7d386b56
+# %% ../nbs/31_pipeline.ipynb #4647eae8
 CHAIN = [
     'E01_data_overview',  # fig1 (peaks, precursor m/z, spectra per molecule, candidate pools), tab1 (folds, pools, instruments)
     'E02_pretrain_molecule_lm',  # fig2a (MLM loss, isomer similarity), tab2a (tokenizer coverage, model size, isomer check)
@@ -45,11 +45,12 @@ PROFILES = {
                      'E01_data_overview': {},
                      'E02_pretrain_molecule_lm': {'recipe': 'cpu'},
                      'E03_pretrain_spectrum_ssl': {'recipe': 'cpu'},
-                     'E10_main_results': {'recipe': 'cpu', 'ffn_epochs': 30, 'deepsets_epochs': 10, 'fourier_epochs': 3,
+                     'E10_main_results': {'recipe': 'cpu', 'ffn_epochs': 50, 'deepsets_epochs': 10, 'fourier_epochs': 3,
                                           'n_boot': 1000, 'mces': True, 'mces_methods': ['Molecule prior (no spectrum)', 'Fingerprint FFN',
-                                          'DeepSets + Fourier', 'SpecBridge', 'SpecBridge, mean-pooled whitened target'],
-                                          'target_variants': {'SpecBridge, mean-pooled whitened target': {'target_pooling': 'mean',
-                                                                                                          'target_transform': 'whiten'}}},
+                                          'DeepSets + Fourier', 'SpecBridge', 'SpecBridge, InfoNCE', 'SpecBridge, mean-pooled whitened target'],
+                                          'specbridge_variants': {'SpecBridge, InfoNCE': {'objective': 'contrastive'},
+                                                                  'SpecBridge, mean-pooled whitened target': {'target_pooling': 'mean',
+                                                                                                              'target_transform': 'whiten'}}},
                      'E20_spec2graph': {'steps': 3000, 'decoder_steps': 1500, 'decoder_batch': 16,
                                         'samplers': ['ddim:20', 'ddim:50', 'ddim:50:1'], 'val_molecules': 40, 'test_molecules': 60,
                                         'n_samples': 10, 'mces_spectra': 100, 'mces_ks': [1, 10], 'n_boot': 1000},
@@ -76,7 +77,8 @@ PROFILES = {
                   'E03_pretrain_spectrum_ssl': {'recipe': 'tiny', 'max_val_spectra': 40},
                   'E10_main_results': {'recipe': 'tiny', 'ffn_epochs': 1, 'deepsets_epochs': 1, 'fourier_epochs': 1,
                                        'prior_negatives': 500, 'n_boot': 10, 'mces': False, 'fresh': True,
-                                       'target_variants': {'SpecBridge, whitened': {'target_transform': 'whiten'}}},
+                                       'specbridge_variants': {'SpecBridge, InfoNCE': {'objective': 'contrastive'},
+                                                               'SpecBridge, whitened': {'target_transform': 'whiten'}}},
                   'E20_spec2graph': {'steps': 20, 'batch_size': 8, 'warmup': 5, 'fresh': True,
                                      'transformer_size': {'d_model': 16, 'n_layers': 1, 'n_heads': 2}, 'sgno_size': {'hidden': 16},
                                      'decoder_steps': 10, 'decoder_batch': 8, 'samplers': ['ddim:5', 'ddim:10'], 'val_molecules': 4,
