@@ -370,7 +370,7 @@ def build_embedding_bank(smiles, # SMILES of the molecules (duplicates, stereo v
     vectors = np.stack([known[k][1] for k in keys]) if keys else np.zeros((0, encoder.hidden_size), np.float32)
     return EmbeddingBank([known[k][0] for k in keys], keys, vectors, encoder.fingerprint)
 
-# %% ../nbs/06_molecule_encoder.ipynb #30695423
+# %% ../nbs/06_molecule_encoder.ipynb #57edb87a
 TARGET_TRANSFORMS = ('none', 'center', 'whiten')
 
 class TargetTransform(nn.Module):
@@ -397,8 +397,9 @@ class TargetTransform(nn.Module):
 
     def forward(self, z): # (N, dim) array or tensor
         "The transformed vectors, float32, of the input's type (numpy or torch)."
-        out = (torch.as_tensor(np.asarray(z) if not torch.is_tensor(z) else z, dtype=torch.float64) - self.mean) @ self.matrix
-        return out.float() if torch.is_tensor(z) else out.float().numpy()
+        x = torch.as_tensor(z if torch.is_tensor(z) else np.asarray(z), dtype=torch.float64, device=self.mean.device)
+        out = ((x - self.mean) @ self.matrix).float()  # on the transform's device (a model moved to a GPU takes it along)
+        return out.to(z.device) if torch.is_tensor(z) else out.cpu().numpy()
 
     @property
     def fingerprint(self) -> str: return core.fingerprint(self.kind, self.eps, hashlib.sha256(_tensor_bytes(self.mean) + _tensor_bytes(self.matrix)).hexdigest())
