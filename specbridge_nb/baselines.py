@@ -26,10 +26,10 @@ from .spectra import bin_spectrum, preprocess_batch
 from .spectrum_encoder import FourierFeatures
 
 # %% auto #0
-__all__ = ['score_pools_with', 'evaluate_baseline', 'RandomBaseline', 'FingerprintCache', 'fingerprint_cosine_loss',
-           'FingerprintPredictor', 'FingerprintFFN', 'DeepSets', 'save_fingerprint_model', 'load_fingerprint_model',
-           'fit_settings_key', 'fit_fingerprint_model', 'EmbeddingRidge', 'MoleculePrior', 'fit_molecule_prior',
-           'gain_over_prior']
+__all__ = ['MLP_TARGETS', 'score_pools_with', 'evaluate_baseline', 'RandomBaseline', 'FingerprintCache',
+           'fingerprint_cosine_loss', 'FingerprintPredictor', 'FingerprintFFN', 'DeepSets', 'SpectrumMLP',
+           'save_fingerprint_model', 'load_fingerprint_model', 'fit_settings_key', 'fit_fingerprint_model',
+           'EmbeddingRidge', 'MoleculePrior', 'fit_molecule_prior', 'gain_over_prior']
 
 # %% ../nbs/11_baselines.ipynb #784cbe5e
 def score_pools_with(scorer, # Object with `score_pools(spectra, pools) -> list of (M_i,) arrays`
@@ -64,14 +64,18 @@ class RandomBaseline:
 
 # %% ../nbs/11_baselines.ipynb #74009e20
 class FingerprintCache:
-    "Morgan fingerprints computed once per unique SMILES and kept in memory."
-    def __init__(self, n_bits:int=4096, radius:int=2): self.n_bits, self.radius, self._fp = n_bits, radius, {}
+    "Morgan fingerprints computed once per unique SMILES and kept in memory: bits, or log(1 + count) of each bit."
+    def __init__(self, n_bits:int=4096, radius:int=2, counts:bool=False): # counts: log1p Morgan counts (float32) instead of bits
+        self.n_bits, self.radius, self.counts, self._fp = n_bits, radius, counts, {}
     def __len__(self): return len(self._fp)
     def __call__(self, smiles:Sequence[str]) -> np.ndarray:
-        "(N, n_bits) uint8 fingerprints of `smiles`, computing only the ones not seen before."
+        "(N, n_bits) uint8 fingerprints (float32 log1p counts) of `smiles`, computing only the ones not seen before."
         new = [s for s in dict.fromkeys(smiles) if s not in self._fp]
-        if new: self._fp.update(zip(new, morgan_fingerprints(new, n_bits=self.n_bits, radius=self.radius)))
-        return np.stack([self._fp[s] for s in smiles]) if len(smiles) else np.zeros((0, self.n_bits), np.uint8)
+        if new:
+            fp = morgan_fingerprints(new, n_bits=self.n_bits, radius=self.radius, counts=self.counts)
+            self._fp.update(zip(new, np.log1p(fp, dtype=np.float32) if self.counts else fp))
+        return (np.stack([self._fp[s] for s in smiles]) if len(smiles) else
+                np.zeros((0, self.n_bits), np.float32 if self.counts else np.uint8))
 
 def fingerprint_cosine_loss(pred:torch.Tensor, # (B, n_bits) predicted fingerprints
                             target:torch.Tensor, # (B, n_bits) true fingerprints (any dtype)
@@ -84,6 +88,8 @@ class FingerprintPredictor(nn.Module):
     "Base of the MassSpecGym fingerprint baselines: spectra -> input tensor -> sigmoid fingerprint, scored by cosine."
     n_bits: int = 4096
     def featurize(self, spectra:pd.DataFrame) -> torch.Tensor: raise NotImplementedError
+    def loss(self, out:torch.Tensor, target:torch.Tensor) -> torch.Tensor: return fingerprint_cosine_loss(out, target)
+    def target_cache(self) -> FingerprintCache: return FingerprintCache(self.n_bits)
 
 @patch
 @torch.no_grad()
@@ -107,8 +113,8 @@ def _pool_cosines(pred:np.ndarray, pools:Sequence[Sequence[str]], cache:Fingerpr
 @patch
 def score_pools(self:FingerprintPredictor, spectra:pd.DataFrame, pools:Sequence[Sequence[str]],
                 cache:FingerprintCache|None=None) -> list[np.ndarray]:
-    "Cosine between each spectrum's predicted fingerprint and its candidates' Morgan fingerprints."
-    return _pool_cosines(self.predict(self.featurize(spectra)), pools, cache or FingerprintCache(self.n_bits))
+    "Cosine between each spectrum's predicted fingerprint and its candidates' fingerprints (`target_cache`)."
+    return _pool_cosines(self.predict(self.featurize(spectra)), pools, cache or self.target_cache())
 
 # %% ../nbs/11_baselines.ipynb #e7392439
 def _bin_table(spectra:pd.DataFrame, n_bins:int) -> np.ndarray:
@@ -155,8 +161,33 @@ class DeepSets(FingerprintPredictor):
             x = torch.cat([self.proj_mz(self.fourier(x[..., :1])), self.proj_int(x[..., 1:])], dim=-1)  # (B, N, 512)
         return torch.sigmoid(self.rho(self.phi(x).sum(-2)))  # sum over all rows, padding included -> (B, n_bits)
 
+# %% ../nbs/11_baselines.ipynb #147aecaa
+MLP_TARGETS = ('bits', 'counts')
+
+class SpectrumMLP(FingerprintPredictor):
+    "Binned spectrum -> 2 hidden layers -> Morgan bits (sigmoid, binary cross-entropy) or log1p Morgan counts (cosine loss)."
+    def __init__(self, target:str='bits', # 'bits' (4096, BCE) or 'counts' (log1p of 2048 count bits, cosine)
+                 n_bins:int=1005, d_hidden:int=1024, dropout:float=0.2, # One-dalton bins; hidden width; dropout after each ReLU
+                 n_bits:int|None=None): # Fingerprint length (default 4096 for bits, 2048 for counts)
+        super().__init__()
+        if target not in MLP_TARGETS: raise InputError(f'target must be one of {MLP_TARGETS}, got {target!r}', field='target')
+        self.n_bits = n_bits or (4096 if target == 'bits' else 2048)
+        self.hparams = dict(target=target, n_bins=n_bins, d_hidden=d_hidden, dropout=dropout, n_bits=self.n_bits)
+        self.ffn = nn.Sequential(nn.Linear(n_bins, d_hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(d_hidden, d_hidden), nn.ReLU(),
+                                 nn.Dropout(dropout), nn.Linear(d_hidden, self.n_bits))
+    def featurize(self, spectra:pd.DataFrame) -> torch.Tensor:
+        "(N, n_bins) binned spectra."
+        return torch.from_numpy(_bin_table(spectra, self.hparams['n_bins']))
+    def forward(self, x): # (B, n_bins)
+        y = self.ffn(x)  # (B, n_bits)
+        return torch.sigmoid(y) if self.hparams['target'] == 'bits' else y
+    def loss(self, out, target):
+        if self.hparams['target'] == 'bits': return F.binary_cross_entropy(out, target.to(out.dtype))
+        return fingerprint_cosine_loss(out, target)
+    def target_cache(self) -> FingerprintCache: return FingerprintCache(self.n_bits, counts=self.hparams['target'] == 'counts')
+
 # %% ../nbs/11_baselines.ipynb #b6d84a1e
-_MODELS = {'FingerprintFFN': FingerprintFFN, 'DeepSets': DeepSets}
+_MODELS = {'FingerprintFFN': FingerprintFFN, 'DeepSets': DeepSets, 'SpectrumMLP': SpectrumMLP}
 
 def save_fingerprint_model(path, model:FingerprintPredictor, **extra) -> Path:
     "Atomically save class name, hyper-parameters and weights (plus `extra` entries, e.g. the epoch)."
@@ -177,7 +208,7 @@ def load_fingerprint_model(path) -> FingerprintPredictor:
 def _val_epoch(model, xv, val_df, val_lists, cache) -> dict:
     "Validation loss and Recall@1/5 (ranks of `rank_scored_pools`) of the current weights."
     pred = model.predict(xv)
-    loss = float(fingerprint_cosine_loss(torch.from_numpy(pred), torch.from_numpy(cache(val_df.smiles.tolist()))))
+    loss = float(model.loss(torch.from_numpy(pred), torch.from_numpy(cache(val_df.smiles.tolist()))))
     ranks = rank_scored_pools(_pool_cosines(pred, val_lists, cache), val_df.smiles.tolist(), val_lists,
                               query_ids=val_df.identifier.tolist())['rank']
     return {'val_loss': loss, 'val_recall@1': float((ranks < 1).mean()), 'val_recall@5': float((ranks < 5).mean())}
@@ -188,13 +219,13 @@ def fit_settings_key(model:FingerprintPredictor, train_df:pd.DataFrame, val_df:p
     return fingerprint(type(model).__name__, model.hparams, batch_size, lr, seed, spectra_fingerprint(train_df),
                        spectra_fingerprint(val_df), val_lists)
 
-def fit_fingerprint_model(model:FingerprintPredictor, # `FingerprintFFN` or `DeepSets`, freshly built
+def fit_fingerprint_model(model:FingerprintPredictor, # `FingerprintFFN`, `DeepSets` or `SpectrumMLP`, freshly built
                           train_df:pd.DataFrame, val_df:pd.DataFrame, # Spectra of the train and val folds
                           val_pools, # Candidate pools of the val spectra ({query_smiles: [...]} or one list per spectrum)
                           epochs:int=50, batch_size:int=64, lr:float=1e-4, seed:int=0, # MassSpecGym's defaults
                           device='auto', checkpoint_dir=None, # Folder for best.pt, history.csv and the resumable last.pt
                           progress:bool=True):
-    "Train with Adam on 1 - cos(fingerprints); keep the epoch with the best val Recall@1. Returns (model, history)."
+    "Train with Adam on the model's loss (MassSpecGym: 1 - cos); keep the epoch with the best val Recall@1. Returns (model, history)."
     if 'fold' in val_df and (val_df.fold == 'test').any(): raise InputError('validation spectra include test-fold rows', field='fold')
     if epochs < 1 or not len(train_df) or not len(val_df): raise InputError('need epochs >= 1 and non-empty train and val tables')
     seed_everything(seed); dev = get_device(device); model.to(dev)
@@ -213,13 +244,13 @@ def fit_fingerprint_model(model:FingerprintPredictor, # `FingerprintFFN` or `Dee
     if len(rows) < epochs:
         x, xv = model.featurize(train_df), model.featurize(val_df)  # inputs, computed once
         uniq, inv = np.unique(train_df.smiles.to_numpy(dtype=str), return_inverse=True)
-        cache = FingerprintCache(model.n_bits)
-        fps, inv = torch.from_numpy(cache(list(uniq))), torch.from_numpy(inv)  # (U, n_bits) uint8; molecule of each spectrum
+        cache = model.target_cache()
+        fps, inv = torch.from_numpy(cache(list(uniq))), torch.from_numpy(inv)  # (U, n_bits) targets; molecule of each spectrum
     for epoch in tqdm(range(len(rows) + 1, epochs + 1), desc=type(model).__name__, disable=not progress):
         t0, total = time.perf_counter(), 0.
         model.train()
         for idx in torch.randperm(len(x), generator=gen).split(batch_size):
-            loss = fingerprint_cosine_loss(model(x[idx].to(dev)), fps[inv[idx]].to(dev))
+            loss = model.loss(model(x[idx].to(dev)), fps[inv[idx]].to(dev))
             opt.zero_grad(); loss.backward(); opt.step(); total += loss.item() * len(idx)
         rows.append({'epoch': epoch, 'train_loss': total / len(x), **_val_epoch(model, xv, val_df, val_lists, cache),
                      'seconds': time.perf_counter() - t0})

@@ -120,14 +120,16 @@ def check_molecule(x, max_heavy_atoms:int=64, elements=ALLOWED_ELEMENTS, file=No
 def _morgan_generator(radius:int, n_bits:int): return rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
 
 def morgan_fingerprints(smiles, # A SMILES string or an iterable of them
-                        n_bits:int=4096, radius:int=2, progress:bool=False) -> np.ndarray:
-    "Morgan fingerprint bits, (N, n_bits) uint8 (or (n_bits,) for a single SMILES)."
+                        n_bits:int=4096, radius:int=2, progress:bool=False,
+                        counts:bool=False) -> np.ndarray: # Count how often each bit is set instead of whether it is
+    "Morgan fingerprint bits, (N, n_bits) uint8, or counts, uint16 (or (n_bits,) for a single SMILES)."
     single = isinstance(smiles, str)
     gen = _morgan_generator(radius, n_bits)
     items = [smiles] if single else list(smiles)
-    out = np.zeros((len(items), n_bits), dtype=np.uint8)
+    out = np.zeros((len(items), n_bits), dtype=np.uint16 if counts else np.uint8)
     for i, s in enumerate(tqdm(items, desc='fingerprints', disable=not progress)):
-        out[i] = gen.GetFingerprintAsNumPy(parse_smiles(s, row=None if single else i))
+        mol = parse_smiles(s, row=None if single else i)
+        out[i] = np.minimum(gen.GetCountFingerprintAsNumPy(mol), 65535) if counts else gen.GetFingerprintAsNumPy(mol)
     return out[0] if single else out
 
 def tanimoto(a:np.ndarray, b:np.ndarray) -> np.ndarray:

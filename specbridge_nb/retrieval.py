@@ -17,8 +17,8 @@ from .molecules import inchikey14, mces_distances
 
 # %% auto #0
 __all__ = ['l2_normalize', 'cosine_scores', 'rank_of_true', 'pessimistic_order', 'pool_lists', 'rank_scored_pools', 'rank_pools',
-           'FaissBank', 'cluster_bootstrap', 'query_subsets', 'chance_levels', 'retrieval_metrics', 'mces_at_1',
-           'plot_recall_at_k']
+           'other_molecule_order', 'FaissBank', 'cluster_bootstrap', 'query_subsets', 'chance_levels',
+           'retrieval_metrics', 'mces_at_1', 'plot_recall_at_k']
 
 # %% ../nbs/09_retrieval.ipynb #b74eae6f
 def _as_array(x) -> np.ndarray:
@@ -101,6 +101,20 @@ def rank_pools(query_vectors, # (Q, D) query embeddings, e.g. mapped spectra
     if qv.ndim != 2 or len(qv) != len(query_smiles):
         raise InputError(f'query vectors {qv.shape} do not match {len(query_smiles)} queries', field='query_vectors')
     return rank_scored_pools(lambda i, pool: cosine_scores(qv[i], bank_lookup(list(pool))), query_smiles, candidates, query_ids)
+
+# %% ../nbs/09_retrieval.ipynb #54f049c6
+def other_molecule_order(molecules:Sequence, # Molecule (any hashable key) of each spectrum
+                         seed:int=0) -> np.ndarray:
+    "A permutation `p` with `molecules[p[i]] != molecules[i]` for every i, seeded: whose spectrum each query is scored with."
+    keys = pd.factorize(pd.Series(list(molecules)))[0]
+    n, largest = len(keys), np.bincount(keys).max() if len(keys) else 0
+    if 2 * largest > n: raise InputError(f'one molecule holds {largest} of {n} spectra: every spectrum cannot get another molecule\'s',
+                                         field='molecules')
+    rng = np.random.default_rng(seed)
+    rank = rng.permutation(keys.max() + 1)  # a random order of the molecules ...
+    order = np.lexsort((rng.random(n), rank[keys]))  # ... each one's spectra together, in random order
+    p = np.empty(n, dtype=int); p[order] = np.roll(order, -largest)
+    return p
 
 # %% ../nbs/09_retrieval.ipynb #84808d92
 class FaissBank:

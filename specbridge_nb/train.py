@@ -22,25 +22,28 @@ from .core import InputError, atomic_write, file_sha256, fingerprint, get_device
 from .data import check_candidate_pools, load_benchmark, read_candidates, spectra_fingerprint
 from .losses import ALIGNMENT_KINDS, SymmetricInfoNCE, UniqueMoleculeBatchSampler, alignment_loss, orthogonality_penalty
 from .mapper import MAPPER_INITS, Mapper, ProjectionHead
-from .molecule_encoder import (MOLECULE_LM_SMALL, POOLINGS, TARGET_TRANSFORMS, EmbeddingBank, TargetTransform,
-                                            build_embedding_bank, load_molecule_encoder, molecule_key, pretrain_molecule_lm)
-from .retrieval import mces_at_1, rank_pools, retrieval_metrics
+from .molecule_encoder import MOLECULE_LM_SMALL, EmbeddingBank, molecule_key, pretrain_molecule_lm
+from .target_space import TargetSpace, TargetSpec, open_target_space, parse_target
+from .retrieval import mces_at_1, other_molecule_order, rank_pools, retrieval_metrics
 from .spectra import preprocess_batch, read_msg_tsv
 from .spectrum_encoder import (DreamsConfig, DreamsEncoder, count_parameters, freeze_encoder, load_dreams_checkpoint,
                                             pretrain_spectrum_encoder)
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'ENCODER_INITS', 'READOUTS', 'SELECT_METRICS', 'TRAIN_FIELDS', 'CPU_RECIPE', 'TINY_RECIPE',
-           'DEMO_RECIPE', 'PAPER_RECIPE', 'RECIPES', 'train_main', 'evaluate_main', 'SpecBridgeConfig',
-           'readout_tokens', 'SpecBridge', 'parameter_table', 'build_specbridge', 'weights_fingerprint',
-           'prefix_fingerprint', 'PrefixCache', 'build_prefix_cache', 'time_steps', 'warmup_cosine',
-           'SpecBridgeTrainer', 'encode_spectra', 'train_specbridge', 'plot_training', 'load_specbridge',
-           'evaluate_specbridge', 'pretrained_molecule_model', 'pretrained_spectrum_checkpoint', 'train_from_benchmark',
-           'specbridge_train', 'evaluate_from_files', 'specbridge_evaluate']
+__all__ = ['OBJECTIVES', 'ENCODER_INITS', 'READOUTS', 'SELECT_METRICS', 'PAPER_TARGET', 'CPU_TARGET', 'TRAIN_FIELDS',
+           'CPU_RECIPE', 'TINY_RECIPE', 'DEMO_RECIPE', 'PAPER_RECIPE', 'RECIPES', 'train_main', 'evaluate_main',
+           'SpecBridgeConfig', 'readout_tokens', 'SpecBridge', 'parameter_table', 'build_specbridge',
+           'weights_fingerprint', 'prefix_fingerprint', 'used_columns', 'PrefixCache', 'build_prefix_cache',
+           'time_steps', 'warmup_cosine', 'SpecBridgeTrainer', 'length_batches', 'encode_spectra', 'train_specbridge',
+           'plot_training', 'load_specbridge', 'evaluate_specbridge', 'recipe_target', 'pretrained_molecule_model',
+           'pretrained_spectrum_checkpoint', 'train_from_benchmark', 'specbridge_train', 'evaluate_from_files',
+           'specbridge_evaluate']
 
 # %% ../nbs/10_train.ipynb #97edc806
 OBJECTIVES, ENCODER_INITS, READOUTS = ('alignment', 'contrastive'), ('pretrained', 'random'), ('precursor', 'mean')
 SELECT_METRICS = ('recall@1', 'recall@5', 'recall@20', 'mrr')
+PAPER_TARGET = TargetSpec('hf', 'Derify/ChemBERTa_augmented_pubchem_13m', 'cls')  # ChemBERTa's <s> state, as it is
+CPU_TARGET = TargetSpec('minimol', transform='whiten')  # MiniMol v1, whitened on the training molecules
 
 @dataclass
 class SpecBridgeConfig:
@@ -51,7 +54,7 @@ class SpecBridgeConfig:
     readout:str='precursor' # 'precursor': state of the precursor token (paper); 'mean': mean over peak tokens (public code)
     n_unfrozen_blocks:int=2 # Trained transformer blocks at the top of the encoder (ablation: 0, 1, 2, 4)
     proj_hidden:int=2048; proj_out:int=2048 # Projection head widths (the mapper's input is `proj_out`)
-    d_mol:int=768 # Molecule embedding size (ChemBERTa hidden size)
+    d_mol:int=768 # Molecule embedding size (the target's dimension: 768 for ChemBERTa)
     mapper_blocks:int=8; mapper_hidden:int=2048; mapper_init:str='orthogonal' # Residual blocks, their width, init of the linear map
     objective:str='alignment' # 'alignment' (+ orthogonality penalty) or 'contrastive' (symmetric InfoNCE)
     alignment_kind:str='sphere' # 'sphere' (MSE of unit vectors), 'cosine' (1 - cos) or 'raw_mse' (the public code)
@@ -59,12 +62,11 @@ class SpecBridgeConfig:
     temperature:float=0.07 # Initial InfoNCE temperature (learnable; no weight decay)
     lr:float=1e-4; weight_decay:float=1e-4; warmup:float=0.05; grad_clip:float=1.0 # AdamW, warm-up fraction, clipping norm
     batch_size:int=128; epochs:int=2 # Batch size and epochs
+    batch_order:str='random' # 'random' (the paper) or 'length': batches of similar spectrum lengths, less padding (alignment only)
     max_steps:int|None=None # Total optimisation steps (overrides `epochs`)
     eval_every:int=200; checkpoint_every:int=200; keep_checkpoints:int=3 # In steps; step checkpoints kept on disk
     select_metric:str='recall@5'; select_subset:str='n>=2' # Validation metric for model selection (MRR breaks ties)
-    target_pooling:str='cls' # Molecule readout: 'cls' (the `<s>` state, paper) or 'mean' (mean of the token states)
-    target_transform:str='none' # Fixed map of the target space fitted on the training molecules: 'none' (paper), 'center', 'whiten'
-    target_eps:float=1e-3 # Whitening regulariser (relative to the largest eigenvalue)
+    target:dict=field(default_factory=lambda: asdict(PAPER_TARGET)) # The frozen molecule space (`TargetSpec` fields)
     cache_prefix:bool=True # Compute the frozen part of the encoder once per spectrum
     prefix_dtype:str='float32' # 'float32' or 'float16' storage of that cache
     seed:int=0
@@ -72,15 +74,18 @@ class SpecBridgeConfig:
     def __post_init__(self):
         for name, ok in [('encoder_init', ENCODER_INITS), ('readout', READOUTS), ('objective', OBJECTIVES), ('mapper_init', MAPPER_INITS),
                          ('alignment_kind', ALIGNMENT_KINDS), ('select_metric', SELECT_METRICS), ('select_subset', ('all', 'n>=2')),
-                         ('prefix_dtype', ('float32', 'float16')), ('target_pooling', POOLINGS), ('target_transform', TARGET_TRANSFORMS)]:
+                         ('prefix_dtype', ('float32', 'float16')), ('batch_order', ('random', 'length'))]:
             if getattr(self, name) not in ok: raise InputError(f'{name} must be one of {ok}, got {getattr(self, name)!r}', field=name)
+        if self.batch_order == 'length' and self.objective == 'contrastive':
+            raise InputError('the contrastive objective draws one spectrum per molecule per batch; use batch_order random', field='batch_order')
+        TargetSpec(**self.target)  # a valid target space
     @classmethod
     def paper(cls, **kw): return cls(**kw)
     @classmethod
     def small(cls, **kw):
-        "CPU sizes: the small DreaMS of notebook 05, a 1024-wide head and 4 mapper blocks."
-        return cls(**(dict(dreams=asdict(DreamsConfig.small()), proj_hidden=1024, proj_out=1024, d_mol=256, mapper_blocks=4,
-                           mapper_hidden=1024) | kw))
+        "CPU sizes: the small DreaMS of notebook 05, a 1024-wide head, 4 mapper blocks, and MiniMol whitened as the target."
+        return cls(**(dict(dreams=asdict(DreamsConfig.small()), proj_hidden=1024, proj_out=1024, d_mol=512, mapper_blocks=4,
+                           mapper_hidden=1024, target=asdict(CPU_TARGET)) | kw))
 
 # %% ../nbs/10_train.ipynb #657acf51
 def readout_tokens(h:torch.Tensor, # (B, N, d) token states
@@ -102,12 +107,15 @@ class SpecBridge(nn.Module):
         if asdict(enc.cfg) != cfg.dreams: raise InputError(f'encoder {enc.cfg} differs from cfg.dreams {cfg.dreams}', field='dreams')
         if not 0 <= cfg.n_unfrozen_blocks <= enc.cfg.n_layers:
             raise InputError(f'n_unfrozen_blocks must be in [0, {enc.cfg.n_layers}], got {cfg.n_unfrozen_blocks}', field='n_unfrozen_blocks')
+        if cfg.objective == 'alignment' and cfg.d_mol > cfg.proj_out:  # the orthogonality penalty needs W W^T = I to be possible
+            raise InputError(f'the target is {cfg.d_mol}-d but the head only {cfg.proj_out}-d: the mapper cannot be orthogonal '
+                             '(set proj_out >= d_mol)', field='proj_out')
         self.cfg, self.meta = cfg, {}
         self.encoder = freeze_encoder(enc, cfg.n_unfrozen_blocks).eval()
         self.head = ProjectionHead(enc.d_model, cfg.proj_hidden, cfg.proj_out)
         self.mapper = Mapper(cfg.proj_out, cfg.d_mol, cfg.mapper_blocks, cfg.mapper_hidden, cfg.mapper_init)
         self.contrast = SymmetricInfoNCE(cfg.temperature) if cfg.objective == 'contrastive' else None
-        self.target = TargetTransform(cfg.d_mol, cfg.target_transform, cfg.target_eps) if cfg.target_transform != 'none' else None
+        self.target = TargetSpace(cfg.target, cfg.d_mol)
 
     @property
     def start_block(self) -> int: return self.encoder.cfg.n_layers - self.cfg.n_unfrozen_blocks
@@ -171,10 +179,11 @@ def build_specbridge(cfg:SpecBridgeConfig, spectrum_checkpoint=None) -> SpecBrid
 
 # %% ../nbs/10_train.ipynb #1190a60d
 def weights_fingerprint(module:nn.Module, keep:tuple|None=None) -> str: # Only tensors whose names start with one of `keep`
-    "Short hash of the tensors in a module's state dict."
+    "Short hash of the tensors (and extra states, such as a target space's) in a module's state dict."
     h = hashlib.sha256()
     for k, t in sorted(module.state_dict().items()):
-        if keep is None or k.startswith(keep): h.update(k.encode()); h.update(t.detach().cpu().contiguous().numpy().tobytes())
+        if keep is None or k.startswith(keep):
+            h.update(k.encode()); h.update(t.detach().cpu().contiguous().numpy().tobytes() if torch.is_tensor(t) else fingerprint(t).encode())
     return h.hexdigest()[:16]
 
 def prefix_fingerprint(encoder:DreamsEncoder, n_blocks:int) -> str:
@@ -183,17 +192,25 @@ def prefix_fingerprint(encoder:DreamsEncoder, n_blocks:int) -> str:
     return fingerprint(weights_fingerprint(encoder, keep + tuple(f'transformer_encoder.scales.{j}.' for j in range(2 * n_blocks))),
                        asdict(encoder.cfg), n_blocks)
 
+def used_columns(pad:torch.Tensor) -> int: # (B, N) True on padding rows
+    "One past the last row that is not padding in any spectrum of the batch: the rows after it can be dropped exactly."
+    real = (~pad).any(0).nonzero()
+    return int(real[-1]) + 1 if len(real) else 1
+
 class PrefixCache:
     "Output of the frozen encoder prefix for a set of spectra: token states (S, N, d), padding mask (S, N), Graphormer bias."
-    def __init__(self, h:torch.Tensor, pad:torch.Tensor, bias:torch.Tensor|None, key:str=''):
-        self.h, self.pad, self.bias, self.key = h, pad, bias, key
+    def __init__(self, h:torch.Tensor, pad:torch.Tensor, bias:torch.Tensor|None, key:str='',
+                 cut:bool=False): # Cut batches after their last real row (exact when the encoder masks padded keys)
+        self.h, self.pad, self.bias, self.key, self.cut = h, pad, bias, key, cut
     def __len__(self): return len(self.h)
     def __repr__(self): return f'PrefixCache({tuple(self.h.shape)}, {self.h.dtype}, key={self.key!r})'
     def batch(self, idx, device='cpu'):
-        "Token states (B, N, d) float32 and `aux` of the spectra at `idx`, as `SpecBridge.from_prefix` takes them."
+        "Token states (B, n, d) float32 and `aux` of the spectra at `idx` (with `cut`, up to their last real row), for `from_prefix`."
         idx = torch.as_tensor(np.asarray(idx), dtype=torch.long)
-        aux = dict(pad=self.pad[idx].to(device), bias=None if self.bias is None else self.bias[idx].to(device))
-        return self.h[idx].to(device, torch.float32), aux
+        pad = self.pad[idx]; n = used_columns(pad) if self.cut else pad.shape[1]
+        bias = None if self.bias is None else self.bias[idx][:, :n] if self.bias.dim() == 2 else self.bias[idx][:, :n, :n]
+        aux = dict(pad=pad[:, :n].to(device), bias=None if bias is None else bias.to(device))
+        return self.h[idx, :n].to(device, torch.float32), aux
 
 def build_prefix_cache(model:SpecBridge, peaks:torch.Tensor, # (S, N, 2) preprocessed spectra
                        batch_size:int=256, dtype:str='float32', # Storage: 'float32' or 'float16'
@@ -201,7 +218,8 @@ def build_prefix_cache(model:SpecBridge, peaks:torch.Tensor, # (S, N, 2) preproc
     "Run the frozen prefix of `model.encoder` once over all spectra (eval mode, no gradients)."
     key = fingerprint(prefix_fingerprint(model.encoder, model.start_block), hashlib.sha256(peaks.numpy().tobytes()).hexdigest(), dtype)
     path = core.cache_dir('prefix')/f'{key}.pt' if disk else None
-    if path is not None and path.exists(): return PrefixCache(**torch.load(path, map_location='cpu', weights_only=True), key=key)
+    cut = model.encoder.cfg.padding == 'keys'
+    if path is not None and path.exists(): return PrefixCache(**torch.load(path, map_location='cpu', weights_only=True), key=key, cut=cut)
     enc, dev, S = model.encoder, next(model.parameters()).device, len(peaks)
     h = torch.empty(S, peaks.shape[1], enc.d_model, dtype=getattr(torch, dtype)); pad = torch.empty(S, peaks.shape[1], dtype=torch.bool)
     bias = None if enc.cfg.graphormer == 'none' else torch.empty(S, *([peaks.shape[1]] * (1 + (enc.cfg.graphormer == 'pairwise'))))
@@ -213,7 +231,7 @@ def build_prefix_cache(model:SpecBridge, peaks:torch.Tensor, # (S, N, 2) preproc
             if bias is not None: bias[a:a + batch_size] = aux['bias'].cpu()
     if path is not None:
         with atomic_write(path, 'wb') as f: torch.save(dict(h=h, pad=pad, bias=bias), f)
-    return PrefixCache(h, pad, bias, key)
+    return PrefixCache(h, pad, bias, key, cut)
 
 # %% ../nbs/10_train.ipynb #734e0066
 def time_steps(model:SpecBridge, peaks:torch.Tensor, cache:PrefixCache|None=None, batch_size:int=32, n_steps:int=3) -> float:
@@ -262,7 +280,7 @@ class SpecBridgeTrainer:
         self._setup_optimizer()
         self.step, self.log, self.best, self.seconds, self._epoch = 0, [], None, 0., (None, None)
 
-TRAIN_FIELDS = ('alignment_kind', 'ortho_weight', 'lr', 'weight_decay', 'warmup', 'grad_clip', 'batch_size', 'epochs', 'max_steps',
+TRAIN_FIELDS = ('alignment_kind', 'ortho_weight', 'lr', 'weight_decay', 'warmup', 'grad_clip', 'batch_size', 'batch_order', 'epochs', 'max_steps',
                 'eval_every', 'checkpoint_every', 'keep_checkpoints', 'select_metric', 'select_subset', 'cache_prefix', 'prefix_dtype')
 
 # %% ../nbs/10_train.ipynb #cd951523
@@ -304,14 +322,26 @@ def _setup_optimizer(self:SpecBridgeTrainer):
     self.opt = torch.optim.AdamW([g for g in groups if g['params']], lr=self.cfg.lr)
     self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, partial(warmup_cosine, total=self.total, warmup=self.cfg.warmup))
 
+# %% ../nbs/10_train.ipynb #0d36da43
+def length_batches(lengths:np.ndarray, # (S,) number of real rows of each spectrum
+                   batch_size:int, rng:np.random.Generator, chunk:int=50) -> list[np.ndarray]: # Batches sorted together
+    "Batches of similar lengths: a permutation sorted by length within chunks of `chunk` batches, cut, then shuffled."
+    perm, out = rng.permutation(len(lengths)), []
+    for a in range(0, len(perm), batch_size * chunk):
+        part = perm[a:a + batch_size * chunk]; part = part[np.argsort(lengths[part], kind='stable')]
+        out += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
+    return [out[i] for i in rng.permutation(len(out))]
+
 # %% ../nbs/10_train.ipynb #1a8d34ca
 @patch
 def batch_indices(self:SpecBridgeTrainer, step:int) -> np.ndarray:
     "Training-spectrum indices of (0-based) step `step`: a pure function of (seed, epoch, step)."
     e, j = divmod(step, self.per_epoch)
     if self._epoch[0] != e:
+        rng = np.random.default_rng([self.cfg.seed, e])
         if self.sampler is not None: self.sampler.set_epoch(e); batches = [np.array(b) for b in self.sampler]
-        else: batches = np.array_split(np.random.default_rng([self.cfg.seed, e]).permutation(len(self.peaks)), self.per_epoch)
+        elif self.cfg.batch_order == 'length': batches = length_batches((self.peaks[..., 0] > 0).sum(1).numpy(), self.cfg.batch_size, rng)
+        else: batches = np.array_split(rng.permutation(len(self.peaks)), self.per_epoch)
         self._epoch = (e, batches)
     return self._epoch[1][j]
 
@@ -330,7 +360,10 @@ def train_step(self:SpecBridgeTrainer) -> dict:
     "One optimisation step; returns its log row."
     idx = self.batch_indices(self.step); self.model.train()
     c = self.cache
-    q = self.model.from_prefix(*c.batch(idx, self.dev)) if c is not None else self.model(self.peaks[idx].to(self.dev))
+    if c is not None: q = self.model.from_prefix(*c.batch(idx, self.dev))
+    else:
+        x = self.peaks[idx]; n = used_columns(x[..., 0] == 0) if self.model.encoder.cfg.padding == 'keys' else None
+        q = self.model(x[:, :n].to(self.dev))
     loss, terms = self.loss(q, self.y[idx].to(self.dev), [self.keys[i] for i in idx])
     if not torch.isfinite(loss): raise RuntimeError(f'step {self.step + 1}: the loss is {loss.item()} ({terms}); try a lower lr')
     self.opt.zero_grad(set_to_none=True); loss.backward()
@@ -344,11 +377,14 @@ def encode_spectra(model:SpecBridge, spectra, # DataFrame of spectra (`read_msg_
     "Query vectors (Q, d_mol) float32 of spectra, in eval mode without gradients."
     was, dev = model.training, next(model.parameters()).device
     peaks = None if isinstance(spectra, PrefixCache) else torch.from_numpy(preprocess_batch(spectra, model.cfg.n_peaks))
+    pad, cut = spectra.pad if peaks is None else peaks[..., 0] == 0, model.encoder.cfg.padding == 'keys'  # (Q, N)
+    order = np.argsort((~pad).sum(1).numpy(), kind='stable')  # similar lengths share a batch, which can be cut after its longest
     n = len(spectra); out = np.empty((n, model.cfg.d_mol), np.float32); model.eval()
     with torch.no_grad():
         for a in tqdm(range(0, n, batch_size), disable=not progress, desc='encoding spectra', unit='batch'):
-            idx = np.arange(a, min(a + batch_size, n))
-            q = model(peaks[idx].to(dev)) if peaks is not None else model.from_prefix(*spectra.batch(idx, dev))
+            idx = order[a:a + batch_size]
+            if peaks is None: q = model.from_prefix(*spectra.batch(idx, dev))
+            else: q = model(peaks[idx, :used_columns(pad[idx]) if cut else None].to(dev))
             out[idx] = q.float().cpu().numpy()
     model.train(was)
     return out
@@ -377,7 +413,8 @@ def save_model(self:SpecBridgeTrainer):
     meta = self.meta | dict(best_step=self.step, total_steps=self.total, val_metrics=(self.best or {}).get('metrics'),
                             select=f'{self.cfg.select_metric}[{self.cfg.select_subset}]' if self.val else 'last step (no validation data)')
     with atomic_write(self.out/'model.pt', 'wb') as f:
-        torch.save(dict(state_dict={k: v.cpu() for k, v in self.model.state_dict().items()}, config=asdict(self.cfg), meta=meta), f)
+        torch.save(dict(state_dict={k: v.cpu() if torch.is_tensor(v) else v for k, v in self.model.state_dict().items()},
+                        config=asdict(self.cfg), meta=meta), f)
     write_json(dict(config=asdict(self.cfg), meta=meta), self.out/'model.json')
 
 # %% ../nbs/10_train.ipynb #4b662e33
@@ -391,13 +428,9 @@ def _set_rng_state(st:dict):
     np.random.set_state((st['numpy'][0], st['numpy'][1].numpy().astype(np.uint32), *st['numpy'][2:])); torch.set_rng_state(st['torch'])
     if st['cuda'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
 
-# At these values the target fields are left out of the run fingerprint, so runs made before the switches existed still resume
-_TARGET_DEFAULTS = dict(target_pooling='cls', target_transform='none', target_eps=1e-3)
-
 @patch(as_prop=True)
 def run_fingerprint(self:SpecBridgeTrainer) -> str:
-    cfg = {k: v for k, v in asdict(self.cfg).items()
-           if k not in ('keep_checkpoints', 'cache_prefix') and not (k in _TARGET_DEFAULTS and v == _TARGET_DEFAULTS[k])}
+    cfg = {k: v for k, v in asdict(self.cfg).items() if k not in ('keep_checkpoints', 'cache_prefix')}
     return fingerprint(cfg, self.data_fp, self.init_fp, self.meta['molecule_fingerprint'])
 
 @patch
@@ -482,24 +515,29 @@ def load_specbridge(model_dir, device='cpu') -> tuple:
     p = Path(model_dir)/'model.pt'
     if not p.exists(): raise InputError('no model.pt here: not a SpecBridge model folder (see specbridge_train)', file=model_dir)
     d = torch.load(p, map_location='cpu', weights_only=True)
+    if 'target' not in d['config']:
+        raise InputError('a model saved before models carried their target space: retrain it with this version', file=p)
     try: cfg = SpecBridgeConfig(**d['config'])
     except TypeError as e: raise InputError(f'unreadable configuration ({e})', file=p, field='config') from None
     model = SpecBridge(cfg); model.load_state_dict(d['state_dict']); model.meta = d['meta']
     return model.to(device).eval(), d['meta']
 
 def evaluate_specbridge(model:SpecBridge, spectra_df:pd.DataFrame, pools:dict, # Query spectra and {query smiles: [candidates]}
-                        bank_or_encoder, # `EmbeddingBank` holding every pool molecule, or a `MoleculeEncoder` to make one
-                        batch_size:int=256, progress:bool=False) -> pd.DataFrame:
+                        bank:EmbeddingBank|None=None, # Vectors of every pool molecule; None: embedded in `model.target`
+                        batch_size:int=256, progress:bool=False,
+                        wrong_spectrum_seed:int|None=None) -> pd.DataFrame: # The control: each query scored with another molecule's spectrum
     "Rank of the true molecule in each spectrum's pool by cosine similarity (one row per spectrum, see `retrieval.rank_pools`)."
-    bank = bank_or_encoder
-    if not isinstance(bank, EmbeddingBank):  # (a query without a pool is reported by rank_pools)
+    if bank is None:  # (a query without a pool is reported by rank_pools)
         mols = dict.fromkeys(s for q in dict.fromkeys(spectra_df.smiles) for s in pools.get(q, []))
-        bank = build_embedding_bank(list(mols), bank_or_encoder, progress=progress)
-    want = model.meta.get('molecule_fingerprint')
-    if model.target is not None and bank.fingerprint != want: bank = model.target.apply_bank(bank)
-    if want and bank.fingerprint != want:
-        raise InputError(f'molecule vectors from encoder {bank.fingerprint}, but the model was trained against {want}', field='molecule_model')
+        bank = model.target.bank(list(mols), progress=progress)
+    want = model.meta.get('molecule_fingerprint', model.target.fingerprint)
+    if bank.fingerprint != want:
+        raise InputError(f'candidate vectors of space {bank.fingerprint}, but the model was trained against {want} '
+                         f'({TargetSpec(**model.cfg.target).label})', field='target')
     qv = encode_spectra(model, spectra_df, batch_size, progress)
+    if wrong_spectrum_seed is not None:
+        keys = {s: molecule_key(s) for s in set(spectra_df.smiles)}
+        qv = qv[other_molecule_order([keys[s] for s in spectra_df.smiles], wrong_spectrum_seed)]
     return rank_pools(qv, spectra_df.smiles.tolist(), pools, _memo_lookup(bank), query_ids=spectra_df.identifier.tolist())
 
 # %% ../nbs/10_train.ipynb #ed218376
@@ -507,7 +545,7 @@ CPU_RECIPE = dict(
     molecule_lm=dict(config=MOLECULE_LM_SMALL, steps=2500, batch_size=64, lr=5e-4, max_length=128, vocab_size=1000),
     spectrum_ssl=dict(cfg=asdict(DreamsConfig.small()), steps=1250, batch_size=32, lr=5e-4, warmup=250, n_peaks=60),
     specbridge=asdict(SpecBridgeConfig.small(lr=2e-4, batch_size=128, epochs=4, eval_every=250, checkpoint_every=250)),
-    bank_batch_size=128,
+    target=dict(name='minimol', pooling='mean', transform='whiten'), bank_batch_size=128,
     estimated_minutes=dict(molecule_lm=49, spectrum_ssl=22, prefix_cache=4, bank=2, specbridge=19, validation=2, total=98))
 
 TINY_RECIPE = dict(
@@ -517,7 +555,7 @@ TINY_RECIPE = dict(
                       steps=4, batch_size=8, lr=1e-3, warmup=2, n_peaks=16),
     specbridge=asdict(SpecBridgeConfig.small(n_peaks=16, proj_hidden=32, proj_out=32, mapper_blocks=1, mapper_hidden=32,
                                              batch_size=16, max_steps=6, eval_every=3, checkpoint_every=3, lr=1e-3)),
-    bank_batch_size=64, estimated_minutes={})
+    target=dict(name='local-mlm', pooling='cls', transform='none'), bank_batch_size=64, estimated_minutes={})
 
 DEMO_RECIPE = dict(
     molecule_lm=dict(config=dict(hidden_size=128, num_hidden_layers=2, num_attention_heads=4, intermediate_size=256), steps=600,
@@ -526,16 +564,25 @@ DEMO_RECIPE = dict(
                                                     ff_fourier_d=64)), steps=250, batch_size=32, lr=1e-3, warmup=25, n_peaks=32),
     specbridge=asdict(SpecBridgeConfig.small(n_peaks=32, proj_hidden=256, proj_out=256, mapper_blocks=2, mapper_hidden=256,
                                              batch_size=64, epochs=12, eval_every=90, checkpoint_every=90, lr=1e-3)),
-    bank_batch_size=128, estimated_minutes=dict(molecule_lm=4, spectrum_ssl=4, specbridge=2, total=10))  # measured, load 2-3
+    target=dict(name='minimol', pooling='mean', transform='whiten'), bank_batch_size=128,
+    estimated_minutes=dict(molecule_lm=4, spectrum_ssl=4, specbridge=2, total=10))  # measured, load 2-3
 
 PAPER_RECIPE = dict(
     molecule_lm=dict(config=dict(hidden_size=768, num_hidden_layers=6, num_attention_heads=12, intermediate_size=3072), steps=50_000,
                      batch_size=128, lr=1e-4, max_length=512, vocab_size=1000),
     spectrum_ssl=dict(cfg=asdict(DreamsConfig.paper()), steps=20_000, batch_size=256, lr=1e-4, warmup=5000, n_peaks=60),
     specbridge=asdict(SpecBridgeConfig.paper()),
-    bank_batch_size=256, estimated_minutes={})
+    target=dict(name=f'hf:{PAPER_TARGET.model}', pooling='cls', transform='none'), bank_batch_size=256, estimated_minutes={})
 
 RECIPES = dict(cpu=CPU_RECIPE, tiny=TINY_RECIPE, demo=DEMO_RECIPE, paper=PAPER_RECIPE)
+
+def recipe_target(rec:dict, # A `RECIPES` entry
+                  target:str|None=None, # Replaces the model: 'minimol', 'rxnfp', 'hf:FOLDER_OR_ID', 'local-mlm[:FOLDER]'
+                  pooling:str|None=None, transform:str|None=None) -> TargetSpec: # Replace the readout, the transform
+    "The recipe's target space, with the model, readout or transform replaced where given (MiniMol takes no readout)."
+    t = rec['target']; name = target or t['name']
+    if pooling is None and str(name).partition(':')[0] != 'minimol': pooling = t['pooling']
+    return parse_target(name, pooling, transform or t['transform'])
 
 # %% ../nbs/10_train.ipynb #1787e69e
 def pretrained_molecule_model(corpus, settings:dict, device='cpu', progress:bool=True) -> Path:
@@ -553,7 +600,8 @@ def pretrained_spectrum_checkpoint(spectra:pd.DataFrame, settings:dict, device='
 # %% ../nbs/10_train.ipynb #cc19df86
 def train_from_benchmark(data, out, # Benchmark folder; model folder to write
                          recipe:str|dict='cpu', overrides:dict|None=None, # Recipe name or dict; SpecBridgeConfig fields to change
-                         molecule_model=None, spectrum_checkpoint=None, val_candidates:str='formula',
+                         target:str|TargetSpec|None=None, # Frozen space: a `TargetSpec`, or a name for `recipe_target` (default: the recipe's)
+                         spectrum_checkpoint=None, val_candidates:str='formula',
                          device='auto', resume:bool=True, progress:bool=True) -> dict:
     "Run the SpecBridge recipe on a benchmark folder (pretraining what is not given), returning `train_specbridge`'s result."
     rec = RECIPES.get(recipe) if isinstance(recipe, str) else recipe
@@ -563,22 +611,20 @@ def train_from_benchmark(data, out, # Benchmark folder; model folder to write
     if not len(train_df) or not len(val_df): raise InputError('needs spectra in both the train and the val fold', file=bench.root)
     if val_candidates not in bench.candidates:
         raise InputError(f'no candidate set {val_candidates!r}; found {list(bench.candidates)}', file=bench.root, field='val_candidates')
-    if molecule_model is None:
-        if bench.corpus_path is None: raise InputError('no smiles_corpus to pretrain a molecule model on; pass --molecule_model', file=bench.root)
-        molecule_model = pretrained_molecule_model(bench.corpus_path, rec['molecule_lm'], dev, progress)
+    spec = target if isinstance(target, TargetSpec) else recipe_target(rec, target)
+    if spec.backend == 'local-mlm' and spec.model is None:
+        if bench.corpus_path is None: raise InputError('no smiles_corpus to pretrain a molecule model on; choose another --target', file=bench.root)
+        spec = replace(spec, model=str(pretrained_molecule_model(bench.corpus_path, rec['molecule_lm'], dev, progress)))
     cfg = SpecBridgeConfig(**(rec['specbridge'] | (overrides or {})))
     if spectrum_checkpoint is None and cfg.encoder_init == 'pretrained':
         spectrum_checkpoint = pretrained_spectrum_checkpoint(train_df, rec['spectrum_ssl'], dev, progress)
-    mol = load_molecule_encoder(molecule_model, device=dev, pooling=cfg.target_pooling)
-    smiles = list(train_df.smiles) + [s for c in bench.candidates.values() for q in dict.fromkeys(bench.spectra.smiles) if q in c for s in c[q]]
-    bank = build_embedding_bank(smiles, mol, batch_size=rec['bank_batch_size'], progress=progress)
-    cfg = replace(cfg, d_mol=mol.hidden_size)
-    molecule_model = str(Path(molecule_model).resolve()) if Path(molecule_model).is_dir() else str(molecule_model)
-    del mol
-    model = build_specbridge(cfg, spectrum_checkpoint)
-    if model.target is not None:  # fitted on the training molecules, one vector each
-        bank = model.target.fit(bank.lookup(list(dict.fromkeys(train_df.smiles)))).apply_bank(bank)
-    meta = dict(molecule_model=molecule_model, benchmark=str(bench.root.resolve()), val_candidates=val_candidates,
+    space, train_mols = open_target_space(spec, dev), list(dict.fromkeys(train_df.smiles))
+    space.fit(train_mols, batch_size=rec['bank_batch_size'], progress=progress)  # the transform: one vector per training molecule
+    cands = [s for c in bench.candidates.values() for q in dict.fromkeys(bench.spectra.smiles) if q in c for s in c[q]]
+    bank = space.bank(train_mols + cands, batch_size=rec['bank_batch_size'], progress=progress)
+    model = build_specbridge(replace(cfg, target=asdict(spec), d_mol=space.dim), spectrum_checkpoint)
+    model.target.load_state_dict(space.state_dict())
+    meta = dict(target=spec.label, benchmark=str(bench.root.resolve()), val_candidates=val_candidates,
                 recipe=recipe if isinstance(recipe, str) else 'custom')
     return train_specbridge(model.cfg, model, train_df, bank, val_df, bench.candidates[val_candidates], out, resume=resume,
                             progress=progress, meta=meta, device=dev)
@@ -587,30 +633,31 @@ def train_from_benchmark(data, out, # Benchmark folder; model folder to write
 @call_parse
 def specbridge_train(data:str=None, # Benchmark folder in MassSpecGym format (spectra TSV, candidates_*.json, smiles_corpus)
                      out:str=None, # Model folder to write (model.pt, train_log.csv, checkpoints/)
-                     molecule_model:str=None, # ChemBERTa directory or hub id; default: pretrain a small RoBERTa on DIR's corpus
+                     target:str=None, # Frozen molecule space: minimol, rxnfp, hf:FOLDER_OR_ID, local-mlm[:FOLDER] (default: the recipe's)
+                     target_pooling:str=None, # Readout of a language-model target: 'cls' or 'mean' (default: the recipe's)
+                     target_transform:str=None, # 'none', 'center' or 'whiten', fitted on the training molecules (default: the recipe's)
                      spectrum_checkpoint:str=None, # DreaMS ssl_model.ckpt; default: masked-peak pretraining on the train fold
                      objective:str='alignment', # 'alignment' or 'contrastive'
                      encoder_init:str='pretrained', # 'pretrained' or 'random'
-                     unfrozen_blocks:int=2, # Trained top blocks of the spectrum encoder
+                     unfrozen_blocks:int=None, # Trained top blocks of the spectrum encoder (default: the recipe's)
                      readout:str='precursor', # 'precursor' or 'mean'
                      alignment_kind:str='sphere', # 'sphere', 'cosine' or 'raw_mse'
                      mapper_blocks:int=None, mapper_hidden:int=None, # Mapper depth and width (default: the recipe's)
                      mapper_init:str='orthogonal', # 'orthogonal' or 'xavier'
-                     target_pooling:str='cls', # Molecule readout: 'cls' (the paper) or 'mean' (diagnostic)
-                     target_transform:str='none', # Target space: 'none' (the paper), 'center' or 'whiten' (diagnostic)
                      epochs:int=None, max_steps:int=None, batch_size:int=None, lr:float=None, # Default: the recipe's
                      val_candidates:str='formula', # Candidate set for validation (candidates_<name>.json)
                      recipe:str='cpu', # RECIPES entry: 'cpu' (CPU scale, the default), 'demo', 'paper' (GPU) or 'tiny' (smoke test)
                      seed:int=0, device:str='auto', # Device: 'auto', 'cpu', 'cuda'
                      fresh:bool=False, quiet:bool=False): # Ignore existing checkpoints; no progress bars
     "Train SpecBridge on a benchmark folder, pretraining the encoders it is not given (cached), with validation model selection."
-    over = dict(objective=objective, encoder_init=encoder_init, n_unfrozen_blocks=unfrozen_blocks, readout=readout,
-                alignment_kind=alignment_kind, mapper_init=mapper_init, target_pooling=target_pooling, target_transform=target_transform,
-                seed=seed) | {k: v for k, v in dict(
-                mapper_blocks=mapper_blocks, mapper_hidden=mapper_hidden, epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr=lr).items() if v is not None}
+    over = dict(objective=objective, encoder_init=encoder_init, readout=readout, alignment_kind=alignment_kind, mapper_init=mapper_init,
+                seed=seed) | {k: v for k, v in dict(n_unfrozen_blocks=unfrozen_blocks, mapper_blocks=mapper_blocks, mapper_hidden=mapper_hidden,
+                epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr=lr).items() if v is not None}
     try:
         if data is None or out is None: raise InputError('both --data DIR and --out MODEL_DIR are required')
-        res = train_from_benchmark(data, out, recipe, over, molecule_model, spectrum_checkpoint, val_candidates, device, not fresh, not quiet)
+        if recipe not in RECIPES: raise InputError(f'unknown recipe {recipe!r}; known: {list(RECIPES)}', field='recipe')
+        spec = recipe_target(RECIPES[recipe], target, target_pooling, target_transform)
+        res = train_from_benchmark(data, out, recipe, over, spec, spectrum_checkpoint, val_candidates, device, not fresh, not quiet)
     except (InputError, FileNotFoundError) as e: sys.exit(f'specbridge_train: error: {e}')
     print(f"{res['model_path']}: step {res['best_step']} of {res['total_steps']} selected; {res['best_metrics']}")
 
@@ -618,7 +665,7 @@ def specbridge_train(data:str=None, # Benchmark folder in MassSpecGym format (sp
 def _records(df:pd.DataFrame) -> list: return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in df.to_dict('records')]
 
 def evaluate_from_files(spectra, candidates, model, out, # TSV, candidate JSON, model folder, metrics JSON to write
-                        mces:bool=False, molecule_model=None, fold:str='test', n_boot:int=1000, batch_size:int=256,
+                        mces:bool=False, fold:str='test', n_boot:int=1000, batch_size:int=256,
                         device='auto', progress:bool=True) -> dict:
     "Evaluate a trained SpecBridge on one fold of a spectra file and a candidate file; write metrics JSON and a ranks CSV."
     net, meta = load_specbridge(model, get_device(device))
@@ -626,20 +673,14 @@ def evaluate_from_files(spectra, candidates, model, out, # TSV, candidate JSON, 
     if fold not in set(df.fold): raise InputError(f'no spectra in fold {fold!r} (folds: {sorted(set(df.fold))})', file=spectra, field='fold')
     df = df[df.fold == fold].reset_index(drop=True)
     pools = read_candidates(candidates); check_candidate_pools(df.smiles, pools, file=candidates)
-    name = molecule_model or meta.get('molecule_model')
-    if not name: raise InputError('the model does not record its molecule model; pass --molecule_model', file=model)
-    enc = load_molecule_encoder(name, device=get_device(device), pooling=net.cfg.target_pooling)
-    if (enc.fingerprint if net.target is None else net.target.space_fingerprint(enc.fingerprint)) != meta['molecule_fingerprint']:
-        raise InputError(f"molecule model {name} has fingerprint {enc.fingerprint}, but the model was trained against "
-                         f"{meta['molecule_fingerprint']} ({meta.get('molecule_model')})", field='molecule_model')
-    ranks = evaluate_specbridge(net, df, pools, enc, batch_size, progress)
+    ranks = evaluate_specbridge(net, df, pools, batch_size=batch_size, progress=progress)
     metrics = retrieval_metrics(ranks, n_boot=n_boot)
     if mces:
         ranks, m = mces_at_1(ranks, n_boot=n_boot, progress=progress); metrics = pd.concat([metrics, m], ignore_index=True)
     out = Path(out); ranks_path = out.with_name(out.stem + '_ranks.csv')
     with atomic_write(ranks_path) as f: ranks.to_csv(f, index=False)
     settings = dict(spectra=str(Path(spectra).resolve()), candidates=str(Path(candidates).resolve()), fold=fold, n_boot=n_boot, mces=mces,
-                    molecule_model=str(name), n_spectra=len(df), n_molecules=int(ranks.molecule.nunique()))
+                    target=net.target.spec.label, n_spectra=len(df), n_molecules=int(ranks.molecule.nunique()))
     write_json(dict(metrics=_records(metrics), settings=settings, model=dict(dir=str(Path(model).resolve()), **meta)), out)
     return dict(metrics=metrics, ranks=ranks, out=out, ranks_path=ranks_path)
 
@@ -649,12 +690,11 @@ def specbridge_evaluate(spectra:str=None, # MassSpecGym-format TSV (plain or gzi
                         model:str=None, # Model folder written by specbridge_train
                         out:str=None, # Metrics JSON to write; per-query ranks go to <out stem>_ranks.csv
                         mces:bool=False, # Also compute MCES@1 (slow)
-                        molecule_model:str=None, # Override the molecule model recorded in the model folder
                         fold:str='test', n_boot:int=1000, batch_size:int=256, device:str='auto', quiet:bool=False):
     "Evaluate a trained SpecBridge model on a spectra file and candidate pools: metrics with bootstrap CIs, per-query ranks."
     try:
         if None in (spectra, candidates, model, out): raise InputError('--spectra, --candidates, --model and --out are required')
-        res = evaluate_from_files(spectra, candidates, model, out, mces, molecule_model, fold, n_boot, batch_size, device, not quiet)
+        res = evaluate_from_files(spectra, candidates, model, out, mces, fold, n_boot, batch_size, device, not quiet)
     except (InputError, FileNotFoundError) as e: sys.exit(f'specbridge_evaluate: error: {e}')
     m = res['metrics']
     print(m[m.metric.isin(['recall@1', 'recall@5', 'mrr'])].to_string(index=False))
