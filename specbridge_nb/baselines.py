@@ -161,18 +161,21 @@ class DeepSets(FingerprintPredictor):
             x = torch.cat([self.proj_mz(self.fourier(x[..., :1])), self.proj_int(x[..., 1:])], dim=-1)  # (B, N, 512)
         return torch.sigmoid(self.rho(self.phi(x).sum(-2)))  # sum over all rows, padding included -> (B, n_bits)
 
-# %% ../nbs/11_baselines.ipynb #147aecaa
-MLP_TARGETS = ('bits', 'counts')
+# %% ../nbs/11_baselines.ipynb #1e06b497
+MLP_TARGETS = ('bits', 'counts', 'space')
 
 class SpectrumMLP(FingerprintPredictor):
-    "Binned spectrum -> 2 hidden layers -> Morgan bits (sigmoid, binary cross-entropy) or log1p Morgan counts (cosine loss)."
-    def __init__(self, target:str='bits', # 'bits' (4096, BCE) or 'counts' (log1p of 2048 count bits, cosine)
+    "Binned spectrum -> 2 hidden layers -> Morgan bits (sigmoid, BCE), log1p Morgan counts or a frozen molecule space (cosine)."
+    def __init__(self, target:str='bits', # 'bits' (4096, BCE), 'counts' (log1p of 2048 count bits, cosine) or 'space' (`bank`)
                  n_bins:int=1005, d_hidden:int=1024, dropout:float=0.2, # One-dalton bins; hidden width; dropout after each ReLU
-                 n_bits:int|None=None): # Fingerprint length (default 4096 for bits, 2048 for counts)
+                 n_bits:int|None=None, # Fingerprint length (default 4096 for bits, 2048 for counts)
+                 bank=None): # target='space': `EmbeddingBank` of the molecule space (every training molecule and candidate)
         super().__init__()
         if target not in MLP_TARGETS: raise InputError(f'target must be one of {MLP_TARGETS}, got {target!r}', field='target')
-        self.n_bits = n_bits or (4096 if target == 'bits' else 2048)
-        self.hparams = dict(target=target, n_bins=n_bins, d_hidden=d_hidden, dropout=dropout, n_bits=self.n_bits)
+        if (target == 'space') != (bank is not None): raise InputError("a bank goes with target='space', and only with it", field='bank')
+        self.bank, self.n_bits = bank, bank.vectors.shape[1] if bank is not None else n_bits or (4096 if target == 'bits' else 2048)
+        self.hparams = dict(target=target, n_bins=n_bins, d_hidden=d_hidden, dropout=dropout, n_bits=self.n_bits,
+                            space=None if bank is None else bank.fingerprint)
         self.ffn = nn.Sequential(nn.Linear(n_bins, d_hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(d_hidden, d_hidden), nn.ReLU(),
                                  nn.Dropout(dropout), nn.Linear(d_hidden, self.n_bits))
     def featurize(self, spectra:pd.DataFrame) -> torch.Tensor:
@@ -184,7 +187,10 @@ class SpectrumMLP(FingerprintPredictor):
     def loss(self, out, target):
         if self.hparams['target'] == 'bits': return F.binary_cross_entropy(out, target.to(out.dtype))
         return fingerprint_cosine_loss(out, target)
-    def target_cache(self) -> FingerprintCache: return FingerprintCache(self.n_bits, counts=self.hparams['target'] == 'counts')
+    def target_cache(self):
+        "Targets of a list of SMILES: Morgan bits or counts (cached), or the molecules' vectors in the bank's space."
+        if self.bank is not None: return self.bank.lookup
+        return FingerprintCache(self.n_bits, counts=self.hparams['target'] == 'counts')
 
 # %% ../nbs/11_baselines.ipynb #b6d84a1e
 _MODELS = {'FingerprintFFN': FingerprintFFN, 'DeepSets': DeepSets, 'SpectrumMLP': SpectrumMLP}
@@ -196,11 +202,16 @@ def save_fingerprint_model(path, model:FingerprintPredictor, **extra) -> Path:
                     'state_dict': {k: v.detach().cpu() for k, v in model.state_dict().items()}, **extra}, f)
     return Path(path)
 
-def load_fingerprint_model(path) -> FingerprintPredictor:
+def load_fingerprint_model(path, bank=None) -> FingerprintPredictor: # bank: the molecule space of a `target='space'` MLP
     "Rebuild a model written by `save_fingerprint_model` (CPU)."
     ck = torch.load(path, map_location='cpu', weights_only=True)
     if ck.get('class') not in _MODELS: raise InputError(f"unknown model class {ck.get('class')!r}", file=path, field='class')
-    model = _MODELS[ck['class']](**ck['hparams'])
+    hp = dict(ck['hparams']); space = hp.pop('space', None)
+    if space is not None:
+        if bank is None or bank.fingerprint != space:
+            raise InputError(f'a model of the molecule space {space}: pass the bank of that space', file=path, field='bank')
+        hp.pop('n_bits'); hp['bank'] = bank
+    model = _MODELS[ck['class']](**hp)
     model.load_state_dict(ck['state_dict'])
     return model
 

@@ -50,7 +50,7 @@ PROFILES = {
                                           'mces_methods': ['Molecule prior (no spectrum)', 'Fingerprint FFN', 'DeepSets + Fourier',
                                                            'MLP, Morgan bits', 'MLP, Morgan counts', 'SpecBridge', 'SpecBridge, InfoNCE',
                                                            'SpecBridge, local MLM target'],
-                                          'specbridge_variants': {'SpecBridge, InfoNCE': {'objective': 'contrastive'},
+                                          'specbridge_variants': {'SpecBridge, InfoNCE': {'objective': 'contrastive', 'batch_order': 'random'},
                                                                   'SpecBridge, local MLM target': {'target': {
                                                                       'target': 'local-mlm', 'pooling': 'cls', 'transform': 'none'}}}},
                      'E20_spec2graph': {'steps': 3000, 'decoder_steps': 1500, 'decoder_batch': 16,

@@ -30,18 +30,19 @@ from .spectrum_encoder import (DreamsConfig, DreamsEncoder, count_parameters, fr
                                             pretrain_spectrum_encoder)
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'ENCODER_INITS', 'READOUTS', 'SELECT_METRICS', 'PAPER_TARGET', 'CPU_TARGET', 'TRAIN_FIELDS',
-           'CPU_RECIPE', 'TINY_RECIPE', 'DEMO_RECIPE', 'PAPER_RECIPE', 'RECIPES', 'train_main', 'evaluate_main',
-           'SpecBridgeConfig', 'readout_tokens', 'SpecBridge', 'parameter_table', 'build_specbridge',
-           'weights_fingerprint', 'prefix_fingerprint', 'used_columns', 'PrefixCache', 'build_prefix_cache',
-           'time_steps', 'warmup_cosine', 'SpecBridgeTrainer', 'length_batches', 'encode_spectra', 'train_specbridge',
-           'plot_training', 'load_specbridge', 'evaluate_specbridge', 'recipe_target', 'pretrained_molecule_model',
-           'pretrained_spectrum_checkpoint', 'train_from_benchmark', 'specbridge_train', 'evaluate_from_files',
-           'specbridge_evaluate']
+__all__ = ['OBJECTIVES', 'ENCODER_INITS', 'READOUTS', 'SELECT_METRICS', 'PRECURSOR_MZ', 'HIDDEN_PRECURSOR_MZ', 'PAPER_TARGET',
+           'CPU_TARGET', 'TRAIN_FIELDS', 'CPU_RECIPE', 'TINY_RECIPE', 'DEMO_RECIPE', 'PAPER_RECIPE', 'RECIPES',
+           'train_main', 'evaluate_main', 'SpecBridgeConfig', 'readout_tokens', 'SpecBridge', 'parameter_table',
+           'build_specbridge', 'weights_fingerprint', 'prefix_fingerprint', 'used_columns', 'PrefixCache',
+           'build_prefix_cache', 'time_steps', 'warmup_cosine', 'SpecBridgeTrainer', 'length_batches', 'encode_spectra',
+           'train_specbridge', 'plot_training', 'load_specbridge', 'evaluate_specbridge', 'recipe_target',
+           'pretrained_molecule_model', 'pretrained_spectrum_checkpoint', 'train_from_benchmark', 'specbridge_train',
+           'evaluate_from_files', 'specbridge_evaluate']
 
 # %% ../nbs/10_train.ipynb #97edc806
 OBJECTIVES, ENCODER_INITS, READOUTS = ('alignment', 'contrastive'), ('pretrained', 'random'), ('precursor', 'mean')
 SELECT_METRICS = ('recall@1', 'recall@5', 'recall@20', 'mrr')
+PRECURSOR_MZ, HIDDEN_PRECURSOR_MZ = ('given', 'hidden'), 500.0  # with 'hidden', every precursor row gets this m/z
 PAPER_TARGET = TargetSpec('hf', 'Derify/ChemBERTa_augmented_pubchem_13m', 'cls')  # ChemBERTa's <s> state, as it is
 CPU_TARGET = TargetSpec('minimol', transform='whiten')  # MiniMol v1, whitened on the training molecules
 
@@ -53,9 +54,12 @@ class SpecBridgeConfig:
     n_peaks:int=60 # Most intense peaks kept per spectrum (+ the precursor row)
     readout:str='precursor' # 'precursor': state of the precursor token (paper); 'mean': mean over peak tokens (public code)
     n_unfrozen_blocks:int=2 # Trained transformer blocks at the top of the encoder (ablation: 0, 1, 2, 4)
+    finetune_encoder:bool=False # Train the whole encoder (input layers, every block and norm, its dropout on); nothing is cached
+    precursor_mz:str='given' # 'given': the precursor row carries the precursor m/z (paper); 'hidden': a fixed m/z in its place
     proj_hidden:int=2048; proj_out:int=2048 # Projection head widths (the mapper's input is `proj_out`)
     d_mol:int=768 # Molecule embedding size (the target's dimension: 768 for ChemBERTa)
     mapper_blocks:int=8; mapper_hidden:int=2048; mapper_init:str='orthogonal' # Residual blocks, their width, init of the linear map
+    mapper_dropout:float=0.0 # Dropout inside the mapper's residual blocks
     objective:str='alignment' # 'alignment' (+ orthogonality penalty) or 'contrastive' (symmetric InfoNCE)
     alignment_kind:str='sphere' # 'sphere' (MSE of unit vectors), 'cosine' (1 - cos) or 'raw_mse' (the public code)
     ortho_weight:float=1e-3 # Weight of ||W W^T - I||_F^2 (alignment objective)
@@ -74,7 +78,7 @@ class SpecBridgeConfig:
     def __post_init__(self):
         for name, ok in [('encoder_init', ENCODER_INITS), ('readout', READOUTS), ('objective', OBJECTIVES), ('mapper_init', MAPPER_INITS),
                          ('alignment_kind', ALIGNMENT_KINDS), ('select_metric', SELECT_METRICS), ('select_subset', ('all', 'n>=2')),
-                         ('prefix_dtype', ('float32', 'float16')), ('batch_order', ('random', 'length'))]:
+                         ('prefix_dtype', ('float32', 'float16')), ('batch_order', ('random', 'length')), ('precursor_mz', PRECURSOR_MZ)]:
             if getattr(self, name) not in ok: raise InputError(f'{name} must be one of {ok}, got {getattr(self, name)!r}', field=name)
         if self.batch_order == 'length' and self.objective == 'contrastive':
             raise InputError('the contrastive objective draws one spectrum per molecule per batch; use batch_order random', field='batch_order')
@@ -112,16 +116,19 @@ class SpecBridge(nn.Module):
                              '(set proj_out >= d_mol)', field='proj_out')
         self.cfg, self.meta = cfg, {}
         self.encoder = freeze_encoder(enc, cfg.n_unfrozen_blocks).eval()
+        if cfg.finetune_encoder: self.encoder.requires_grad_(True); self.encoder.fourier_enc.requires_grad_(False)  # fixed frequencies
         self.head = ProjectionHead(enc.d_model, cfg.proj_hidden, cfg.proj_out)
-        self.mapper = Mapper(cfg.proj_out, cfg.d_mol, cfg.mapper_blocks, cfg.mapper_hidden, cfg.mapper_init)
+        self.mapper = Mapper(cfg.proj_out, cfg.d_mol, cfg.mapper_blocks, cfg.mapper_hidden, cfg.mapper_init, cfg.mapper_dropout)
         self.contrast = SymmetricInfoNCE(cfg.temperature) if cfg.objective == 'contrastive' else None
         self.target = TargetSpace(cfg.target, cfg.d_mol)
 
     @property
     def start_block(self) -> int: return self.encoder.cfg.n_layers - self.cfg.n_unfrozen_blocks
     def train(self, mode:bool=True):
-        "Train head and mapper; the encoder stays in eval mode (no dropout)."
-        super().train(mode); self.encoder.eval(); return self
+        "Train head and mapper; the encoder stays in eval mode (no dropout) unless it is fine-tuned as a whole."
+        super().train(mode)
+        if not self.cfg.finetune_encoder: self.encoder.eval()
+        return self
 
 # %% ../nbs/10_train.ipynb #feaad338
 @patch
@@ -131,9 +138,17 @@ def from_prefix(self:SpecBridge, h:torch.Tensor, # (B, N, d_model) output of `en
     return self.mapper(self.head(readout_tokens(self.encoder.suffix(h, aux, self.start_block), aux['pad'], self.cfg.readout)))
 
 @patch
+def inputs(self:SpecBridge, peaks:torch.Tensor): # (B, N, 2) preprocessed spectra (`preprocess_batch`)
+    "The encoder's input: the peaks, with every precursor m/z replaced by `HIDDEN_PRECURSOR_MZ` when `precursor_mz='hidden'`."
+    if self.cfg.precursor_mz == 'given': return peaks
+    peaks = peaks.clone(); peaks[:, 0, 0] = HIDDEN_PRECURSOR_MZ
+    return peaks
+
+@patch
 def forward(self:SpecBridge, peaks:torch.Tensor): # (B, N, 2) preprocessed spectra (`preprocess_batch`)
     "Query vectors (B, d_mol) of spectra."
-    with torch.no_grad(): h, aux = self.encoder.prefix(peaks, self.start_block)
+    with torch.set_grad_enabled(torch.is_grad_enabled() and self.cfg.finetune_encoder):
+        h, aux = self.encoder.prefix(self.inputs(peaks), self.start_block)
     return self.from_prefix(h, aux)
 
 @patch
@@ -216,6 +231,7 @@ def build_prefix_cache(model:SpecBridge, peaks:torch.Tensor, # (S, N, 2) preproc
                        batch_size:int=256, dtype:str='float32', # Storage: 'float32' or 'float16'
                        disk:bool=False, progress:bool=True) -> PrefixCache: # disk: read/write under core.cache_dir('prefix')
     "Run the frozen prefix of `model.encoder` once over all spectra (eval mode, no gradients)."
+    peaks = model.inputs(peaks)  # what the encoder sees (the precursor m/z hidden or not)
     key = fingerprint(prefix_fingerprint(model.encoder, model.start_block), hashlib.sha256(peaks.numpy().tobytes()).hexdigest(), dtype)
     path = core.cache_dir('prefix')/f'{key}.pt' if disk else None
     cut = model.encoder.cfg.padding == 'keys'
@@ -299,7 +315,8 @@ def _val_data(tr:SpecBridgeTrainer, df:pd.DataFrame, pools:dict, bank:EmbeddingB
 
 @patch
 def _cache(self:SpecBridgeTrainer, peaks):
-    return build_prefix_cache(self.model, peaks, dtype=self.cfg.prefix_dtype, progress=self.progress) if self.cfg.cache_prefix else None
+    if not self.cfg.cache_prefix or self.cfg.finetune_encoder: return None  # a fine-tuned encoder has no fixed prefix
+    return build_prefix_cache(self.model, peaks, dtype=self.cfg.prefix_dtype, progress=self.progress)
 
 @patch(as_prop=True)
 def cache(self:SpecBridgeTrainer):
@@ -310,7 +327,7 @@ def cache(self:SpecBridgeTrainer):
 @patch(as_prop=True)
 def val_spectra(self:SpecBridgeTrainer):
     "The validation spectra as `encode_spectra` takes them: their prefix cache, or the table; built on first use."
-    if 'val' not in self._caches: self._caches['val'] = self._cache(self.val['peaks']) if self.cfg.cache_prefix else self.val['df']
+    if 'val' not in self._caches: c = self._cache(self.val['peaks']); self._caches['val'] = self.val['df'] if c is None else c
     return self._caches['val']
 
 @patch
@@ -322,7 +339,7 @@ def _setup_optimizer(self:SpecBridgeTrainer):
     self.opt = torch.optim.AdamW([g for g in groups if g['params']], lr=self.cfg.lr)
     self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, partial(warmup_cosine, total=self.total, warmup=self.cfg.warmup))
 
-# %% ../nbs/10_train.ipynb #0d36da43
+# %% ../nbs/10_train.ipynb #808de6ac
 def length_batches(lengths:np.ndarray, # (S,) number of real rows of each spectrum
                    batch_size:int, rng:np.random.Generator, chunk:int=50) -> list[np.ndarray]: # Batches sorted together
     "Batches of similar lengths: a permutation sorted by length within chunks of `chunk` batches, cut, then shuffled."
@@ -543,8 +560,10 @@ def evaluate_specbridge(model:SpecBridge, spectra_df:pd.DataFrame, pools:dict, #
 # %% ../nbs/10_train.ipynb #ed218376
 CPU_RECIPE = dict(
     molecule_lm=dict(config=MOLECULE_LM_SMALL, steps=2500, batch_size=64, lr=5e-4, max_length=128, vocab_size=1000),
-    spectrum_ssl=dict(cfg=asdict(DreamsConfig.small()), steps=1250, batch_size=32, lr=5e-4, warmup=250, n_peaks=60),
-    specbridge=asdict(SpecBridgeConfig.small(lr=2e-4, batch_size=128, epochs=4, eval_every=250, checkpoint_every=250)),
+    spectrum_ssl=dict(cfg=asdict(DreamsConfig.small(padding='keys')), steps=1250, batch_size=32, lr=5e-4, warmup=250, n_peaks=60),
+    specbridge=asdict(SpecBridgeConfig.small(finetune_encoder=True, n_unfrozen_blocks=4, precursor_mz='hidden', readout='mean',
+                                             mapper_dropout=0.1, lr=2e-4, batch_size=128, batch_order='length', epochs=4,
+                                             eval_every=135, checkpoint_every=135)),
     target=dict(name='minimol', pooling='mean', transform='whiten'), bank_batch_size=128,
     estimated_minutes=dict(molecule_lm=49, spectrum_ssl=22, prefix_cache=4, bank=2, specbridge=19, validation=2, total=98))
 
@@ -561,9 +580,10 @@ DEMO_RECIPE = dict(
     molecule_lm=dict(config=dict(hidden_size=128, num_hidden_layers=2, num_attention_heads=4, intermediate_size=256), steps=600,
                      batch_size=64, lr=1e-3, max_length=96, vocab_size=300),
     spectrum_ssl=dict(cfg=asdict(DreamsConfig.small(d_peak=16, d_fourier=112, n_layers=3, n_heads=4, d_ff=256, ff_fourier_depth=2,
-                                                    ff_fourier_d=64)), steps=250, batch_size=32, lr=1e-3, warmup=25, n_peaks=32),
-    specbridge=asdict(SpecBridgeConfig.small(n_peaks=32, proj_hidden=256, proj_out=256, mapper_blocks=2, mapper_hidden=256,
-                                             batch_size=64, epochs=12, eval_every=90, checkpoint_every=90, lr=1e-3)),
+                                                    ff_fourier_d=64, padding='keys')), steps=250, batch_size=32, lr=1e-3, warmup=25, n_peaks=32),
+    specbridge=asdict(SpecBridgeConfig.small(n_peaks=32, proj_hidden=256, proj_out=512, mapper_blocks=2, mapper_hidden=256,
+                                             finetune_encoder=True, n_unfrozen_blocks=3, precursor_mz='hidden', readout='mean',
+                                             batch_size=64, batch_order='length', epochs=12, eval_every=90, checkpoint_every=90, lr=1e-3)),
     target=dict(name='minimol', pooling='mean', transform='whiten'), bank_batch_size=128,
     estimated_minutes=dict(molecule_lm=4, spectrum_ssl=4, specbridge=2, total=10))  # measured, load 2-3
 
