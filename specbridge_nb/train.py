@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 from torch import nn
 from fastcore.basics import patch
-from fastcore.script import call_parse
+from fastcore.script import bool_arg, call_parse
 from tqdm.auto import tqdm
 
 from . import core
@@ -339,7 +339,7 @@ def _setup_optimizer(self:SpecBridgeTrainer):
     self.opt = torch.optim.AdamW([g for g in groups if g['params']], lr=self.cfg.lr)
     self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, partial(warmup_cosine, total=self.total, warmup=self.cfg.warmup))
 
-# %% ../nbs/10_train.ipynb #808de6ac
+# %% ../nbs/10_train.ipynb #6fc8368d
 def length_batches(lengths:np.ndarray, # (S,) number of real rows of each spectrum
                    batch_size:int, rng:np.random.Generator, chunk:int=50) -> list[np.ndarray]: # Batches sorted together
     "Batches of similar lengths: a permutation sorted by length within chunks of `chunk` batches, cut, then shuffled."
@@ -657,22 +657,26 @@ def specbridge_train(data:str=None, # Benchmark folder in MassSpecGym format (sp
                      target_pooling:str=None, # Readout of a language-model target: 'cls' or 'mean' (default: the recipe's)
                      target_transform:str=None, # 'none', 'center' or 'whiten', fitted on the training molecules (default: the recipe's)
                      spectrum_checkpoint:str=None, # DreaMS ssl_model.ckpt; default: masked-peak pretraining on the train fold
-                     objective:str='alignment', # 'alignment' or 'contrastive'
-                     encoder_init:str='pretrained', # 'pretrained' or 'random'
-                     unfrozen_blocks:int=None, # Trained top blocks of the spectrum encoder (default: the recipe's)
-                     readout:str='precursor', # 'precursor' or 'mean'
-                     alignment_kind:str='sphere', # 'sphere', 'cosine' or 'raw_mse'
-                     mapper_blocks:int=None, mapper_hidden:int=None, # Mapper depth and width (default: the recipe's)
-                     mapper_init:str='orthogonal', # 'orthogonal' or 'xavier'
-                     epochs:int=None, max_steps:int=None, batch_size:int=None, lr:float=None, # Default: the recipe's
+                     objective:str=None, # 'alignment' or 'contrastive' (symmetric InfoNCE); default: the recipe's (alignment)
+                     encoder_init:str=None, # 'pretrained' or 'random' (default: the recipe's, pretrained)
+                     unfrozen_blocks:int=None, # Trained top blocks of the spectrum encoder
+                     finetune_encoder:bool_arg=None, # Train the whole spectrum encoder (true/false)
+                     precursor_mz:str=None, # 'given' (the paper) or 'hidden' (no exact-mass shortcut)
+                     readout:str=None, # 'precursor' or 'mean'
+                     alignment_kind:str=None, # 'sphere', 'cosine' or 'raw_mse'
+                     mapper_blocks:int=None, mapper_hidden:int=None, # Mapper depth and width
+                     mapper_init:str=None, # 'orthogonal' or 'xavier'
+                     batch_order:str=None, # 'random' or 'length'
+                     epochs:int=None, max_steps:int=None, batch_size:int=None, lr:float=None, # Every option left out: the recipe's
                      val_candidates:str='formula', # Candidate set for validation (candidates_<name>.json)
                      recipe:str='cpu', # RECIPES entry: 'cpu' (CPU scale, the default), 'demo', 'paper' (GPU) or 'tiny' (smoke test)
-                     seed:int=0, device:str='auto', # Device: 'auto', 'cpu', 'cuda'
+                     seed:int=None, device:str='auto', # Seed (default: the recipe's, 0); device: 'auto', 'cpu', 'cuda'
                      fresh:bool=False, quiet:bool=False): # Ignore existing checkpoints; no progress bars
     "Train SpecBridge on a benchmark folder, pretraining the encoders it is not given (cached), with validation model selection."
-    over = dict(objective=objective, encoder_init=encoder_init, readout=readout, alignment_kind=alignment_kind, mapper_init=mapper_init,
-                seed=seed) | {k: v for k, v in dict(n_unfrozen_blocks=unfrozen_blocks, mapper_blocks=mapper_blocks, mapper_hidden=mapper_hidden,
-                epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr=lr).items() if v is not None}
+    over = {k: v for k, v in dict(objective=objective, encoder_init=encoder_init, n_unfrozen_blocks=unfrozen_blocks,
+            finetune_encoder=finetune_encoder, precursor_mz=precursor_mz, readout=readout, alignment_kind=alignment_kind,
+            mapper_blocks=mapper_blocks, mapper_hidden=mapper_hidden, mapper_init=mapper_init, batch_order=batch_order, epochs=epochs,
+            max_steps=max_steps, batch_size=batch_size, lr=lr, seed=seed).items() if v is not None}
     try:
         if data is None or out is None: raise InputError('both --data DIR and --out MODEL_DIR are required')
         if recipe not in RECIPES: raise InputError(f'unknown recipe {recipe!r}; known: {list(RECIPES)}', field='recipe')
