@@ -26,7 +26,7 @@ $(VENV)/.installed: $(BIN)/python requirements.lock setup.py settings.ini Makefi
 install: $(VENV)/.installed
 
 reproduce: install
-	$(BIN)/specbridge_reproduce --profile $(PROFILE) $(if $(DATA),--data $(DATA))
+	$(BIN)/specbridge_reproduce --profile $(PROFILE) $(if $(DATA),--data $(DATA)) --overwrite
 
 test: install
 	$(BIN)/python -m pytest tests -rs

@@ -17,7 +17,7 @@ from scipy import sparse
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import InputError, atomic_write, fingerprint, get_device, seed_everything
+from .core import InputError, atomic_write, fingerprint, get_device, load_torch, seed_everything
 from .data import spectra_fingerprint
 from .molecules import inchikey14, morgan_fingerprints
 from .retrieval import (l2_normalize, pool_lists, query_subsets, cluster_bootstrap, cosine_scores, rank_scored_pools,
@@ -161,7 +161,7 @@ class DeepSets(FingerprintPredictor):
             x = torch.cat([self.proj_mz(self.fourier(x[..., :1])), self.proj_int(x[..., 1:])], dim=-1)  # (B, N, 512)
         return torch.sigmoid(self.rho(self.phi(x).sum(-2)))  # sum over all rows, padding included -> (B, n_bits)
 
-# %% ../nbs/11_baselines.ipynb #1e06b497
+# %% ../nbs/11_baselines.ipynb #e38c52cf
 MLP_TARGETS = ('bits', 'counts', 'space')
 
 class SpectrumMLP(FingerprintPredictor):
@@ -204,7 +204,7 @@ def save_fingerprint_model(path, model:FingerprintPredictor, **extra) -> Path:
 
 def load_fingerprint_model(path, bank=None) -> FingerprintPredictor: # bank: the molecule space of a `target='space'` MLP
     "Rebuild a model written by `save_fingerprint_model` (CPU)."
-    ck = torch.load(path, map_location='cpu', weights_only=True)
+    ck = load_torch(path)
     if ck.get('class') not in _MODELS: raise InputError(f"unknown model class {ck.get('class')!r}", file=path, field='class')
     hp = dict(ck['hparams']); space = hp.pop('space', None)
     if space is not None:
@@ -246,7 +246,7 @@ def fit_fingerprint_model(model:FingerprintPredictor, # `FingerprintFFN`, `DeepS
     ck = Path(checkpoint_dir) if checkpoint_dir else None
     key = fit_settings_key(model, train_df, val_df, val_lists, batch_size, lr, seed)
     if ck and (ck/'last.pt').exists():
-        st = torch.load(ck/'last.pt', map_location='cpu', weights_only=False)
+        st = load_torch(ck/'last.pt', weights_only=False)
         if st['key'] != key: raise InputError(f'holds a run with other settings or data ({st["key"]} != {key}); use another folder',
                                               file=ck/'last.pt', field='key')
         if len(st['rows']) > epochs: raise InputError(f'holds {len(st["rows"])} epochs, more than the {epochs} asked for', file=ck/'last.pt')

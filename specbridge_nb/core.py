@@ -4,15 +4,16 @@
 
 # %% ../nbs/00_core.ipynb #6c5d0081
 from __future__ import annotations
-import contextlib, gzip, hashlib, io, json, os, random, tempfile
+import argparse, contextlib, gzip, hashlib, io, json, math, os, random, re, secrets, tempfile, zlib
 from pathlib import Path
 
 import numpy as np
 
 # %% auto #0
-__all__ = ['InputError', 'is_gzip', 'open_text', 'atomic_write', 'write_json', 'read_json', 'project_root', 'data_dir',
-           'cache_dir', 'massbank_dir', 'fingerprint', 'file_sha256', 'seed_everything', 'get_device',
-           'kebab_to_snake_argv', 'console_entry']
+__all__ = ['InputError', 'is_gzip', 'open_text', 'reading', 'read_text', 'atomic_write', 'stale_temporaries', 'write_json',
+           'read_json', 'check_output', 'command_outputs', 'project_root', 'data_dir', 'cache_dir', 'massbank_dir',
+           'fingerprint', 'file_sha256', 'load_torch', 'seed_everything', 'get_device', 'kebab_to_snake_argv',
+           'console_entry', 'positive_int', 'nonnegative_int', 'positive_float', 'device_name']
 
 # %% ../nbs/00_core.ipynb #39c67646
 class InputError(ValueError):
@@ -29,14 +30,29 @@ class InputError(ValueError):
 # %% ../nbs/00_core.ipynb #2a557ee3
 def is_gzip(path) -> bool:
     "Whether the file at `path` starts with the gzip magic bytes."
-    with open(path, 'rb') as f: return f.read(2) == b'\x1f\x8b'
+    with reading(path), open(path, 'rb') as f: return f.read(2) == b'\x1f\x8b'
 
 def open_text(path, # Plain or gzip-compressed text file
              ):
-    "Open `path` for reading text (UTF-8), transparently decompressing gzip."
+    "Open `path` for reading text (UTF-8, a leading byte-order mark dropped), transparently decompressing gzip."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f'{path}: no such file')
-    return gzip.open(path, 'rt', encoding='utf-8') if is_gzip(path) else open(path, encoding='utf-8')
+    if path.is_dir(): raise InputError('is a folder, but a file is needed here', file=path)
+    return gzip.open(path, 'rt', encoding='utf-8-sig') if is_gzip(path) else open(path, encoding='utf-8-sig')
+
+@contextlib.contextmanager
+def reading(path): # The file being read
+    "Context in which the low-level ways of failing to read `path` become an `InputError` naming it."
+    try: yield
+    except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+        raise InputError(f'truncated or corrupt gzip data ({type(e).__name__}: {e}); download or compress it again', file=path) from None
+    except UnicodeDecodeError as e:
+        raise InputError(f'not UTF-8 text: byte 0x{e.object[e.start]:02x} at offset {e.start}; save the file as UTF-8', file=path) from None
+    except IsADirectoryError: raise InputError('is a folder, but a file is needed here', file=path) from None
+
+def read_text(path) -> str:
+    "The whole text of a plain or gzip file, read inside `reading`."
+    with reading(path), open_text(path) as f: return f.read()
 
 # %% ../nbs/00_core.ipynb #8e998a9a
 @contextlib.contextmanager
@@ -45,7 +61,8 @@ def atomic_write(path, # Destination file
                  encoding:str='utf-8'): # Text encoding (text mode only)
     "Context manager yielding a file handle whose content replaces `path` only if the block succeeds."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    for old in stale_temporaries(path): old.unlink(missing_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.{os.getpid()}.', suffix='.tmp')
     os.close(fd)
     try:
         if path.suffix == '.gz':  # no file name and mtime=0 in the header: the same content gives the same bytes
@@ -61,17 +78,66 @@ def atomic_write(path, # Destination file
     finally:
         if os.path.exists(tmp): os.remove(tmp)
 
+# %% ../nbs/00_core.ipynb #e18c5174
+def _running(pid:int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True  # someone else's process
+    return True
+
+def stale_temporaries(path) -> list[Path]:
+    "Temporary files `atomic_write` left beside `path` in processes that no longer run."
+    path = Path(path)
+    if not path.parent.is_dir(): return []
+    pat = re.compile(rf'\.{re.escape(path.name)}\.(\d+)\.[A-Za-z0-9_]+\.tmp')
+    return [p for p in path.parent.iterdir() if (m := pat.fullmatch(p.name)) and int(m[1]) != os.getpid() and not _running(int(m[1]))]
+
 # %% ../nbs/00_core.ipynb #2ad6d350
 def write_json(obj, path, indent:int=1):
     "Atomically write `obj` as JSON (gzip if `path` ends in `.gz`)."
     with atomic_write(path) as f: json.dump(obj, f, indent=indent, sort_keys=False)
     return Path(path)
 
+def _unique_keys(pairs:list) -> dict:
+    "A JSON object as a dict, refusing a key that appears twice (plain JSON silently keeps the last value)."
+    out = {}
+    for k, v in pairs:
+        if k in out: raise InputError(f'key {k!r} appears more than once in one object', field=k)
+        out[k] = v
+    return out
+
 def read_json(path):
-    "Read JSON from a plain or gzip file, naming the file if it does not parse."
-    with open_text(path) as f:
-        try: return json.load(f)
-        except json.JSONDecodeError as e: raise InputError(f'invalid JSON ({e.msg}, column {e.colno})', file=path, row=e.lineno) from None
+    "Read JSON from a plain or gzip file, naming the file if it does not parse or repeats a key."
+    text = read_text(path)
+    try: return json.loads(text, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as e: raise InputError(f'invalid JSON ({e.msg}, column {e.colno})', file=path, row=e.lineno) from None
+    except InputError as e: raise InputError(e.msg, file=path, field=e.field) from None
+
+# %% ../nbs/00_core.ipynb #12b53eb2
+def check_output(path, # A file a command is about to write
+                 overwrite:bool=False): # Whether an existing file may be replaced
+    "Refuse an output path that is a folder, lies under a file, or exists (unless `overwrite`), before any work is done."
+    path = Path(path)
+    if path.is_dir(): raise InputError('is a folder; give the path of a file to write', file=path, field='out')
+    if under := next((p for p in path.parents if p.exists() and not p.is_dir()), None):
+        raise InputError(f'cannot be written: {under} is a file, not a folder', file=path, field='out')
+    if path.exists() and not overwrite: raise InputError('exists already; pass --overwrite to replace it', file=path, field='out')
+    return path
+
+@contextlib.contextmanager
+def command_outputs(*paths, # The files the command writes
+                    overwrite:bool=False):
+    "Temporary paths for a command's outputs, moved onto `paths` together when the block succeeds (checked first)."
+    paths = [check_output(p, overwrite) for p in paths]
+    tmps = [p.with_name(f'.{p.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp') for p in paths]
+    for p in paths: p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        yield tmps
+        missing = [p.name for p, t in zip(paths, tmps) if not t.exists()]
+        if missing: raise RuntimeError(f'the command wrote no {missing}')
+        for t, p in zip(tmps, paths): os.replace(t, p)
+    finally:
+        for t in tmps: t.unlink(missing_ok=True)
 
 # %% ../nbs/00_core.ipynb #b0ef67de
 def project_root() -> Path:
@@ -117,6 +183,20 @@ def file_sha256(path, n:int|None=None) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
     return h.hexdigest()[:n]
 
+# %% ../nbs/00_core.ipynb #70c6a332
+def load_torch(path, # A file written by torch.save
+               weights_only:bool=True): # Only tensors and plain containers (safe to read from anywhere)
+    "`torch.load(path)` on the CPU; a missing, truncated or foreign file is reported as an `InputError` naming it."
+    import torch
+    path = Path(path)
+    if not path.exists(): raise FileNotFoundError(f'{path}: no such file')
+    if path.is_dir(): raise InputError('is a folder, but a file is needed here', file=path)
+    try: return torch.load(path, map_location='cpu', weights_only=weights_only)
+    except Exception as e:  # whatever torch's unpickler meets in a broken file (EOFError, IndexError, zip errors, ...)
+        first = (str(e).strip().splitlines() or [''])[0][:160]
+        raise InputError(f'not a readable PyTorch file ({type(e).__name__}: {first}); it may be truncated or from another program',
+                         file=path) from None
+
 # %% ../nbs/00_core.ipynb #987e175c
 def seed_everything(seed:int=0) -> np.random.Generator:
     "Seed Python, NumPy and torch; return a NumPy Generator seeded the same way."
@@ -126,10 +206,14 @@ def seed_everything(seed:int=0) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 def get_device(prefer:str='auto'):
-    "A torch device: `prefer` if given ('cpu', 'cuda', ...), else CUDA when available, else CPU."
+    "A torch device: `prefer` if given ('cpu', 'cuda', ...), else CUDA when available, else CPU; an absent one is an error."
     import torch
-    if prefer != 'auto': return torch.device(prefer)
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    if prefer == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    try: dev = torch.device(prefer)
+    except RuntimeError: raise InputError(f"unknown device {prefer!r}; use 'auto', 'cpu' or 'cuda'", field='device') from None
+    if dev.type == 'cuda' and not torch.cuda.is_available():
+        raise InputError(f"device {prefer!r} asked for, but torch sees no CUDA device here; use 'cpu' or 'auto'", field='device')
+    return dev
 
 # %% ../nbs/00_core.ipynb #44995e6f
 def kebab_to_snake_argv(argv:list[str]) -> list[str]:
@@ -147,3 +231,29 @@ def console_entry(cli): # A `call_parse` function (or any function with annotate
         return func(**{k: v for k, v in vars(args).items() if k not in ('pdb', 'xtra')})
     main.__doc__ = cli.__doc__
     return main
+
+# %% ../nbs/00_core.ipynb #e867ae33
+def positive_int(s:str) -> int:
+    "A command-line integer > 0."
+    v = int(s) if re.fullmatch(r'\s*[-+]?\d+\s*', str(s)) else None
+    if v is None or v <= 0: raise argparse.ArgumentTypeError(f'must be a whole number > 0, got {s!r}')
+    return v
+
+def nonnegative_int(s:str) -> int:
+    "A command-line integer >= 0."
+    v = int(s) if re.fullmatch(r'\s*[-+]?\d+\s*', str(s)) else None
+    if v is None or v < 0: raise argparse.ArgumentTypeError(f'must be a whole number >= 0, got {s!r}')
+    return v
+
+def positive_float(s:str) -> float:
+    "A command-line number that is finite and > 0."
+    try: v = float(s)
+    except ValueError: v = math.nan
+    if not (math.isfinite(v) and v > 0): raise argparse.ArgumentTypeError(f'must be a finite number > 0, got {s!r}')
+    return v
+
+def device_name(s:str) -> str:
+    "A command-line device ('auto', 'cpu', 'cuda', 'cuda:1') that this machine has."
+    try: get_device(s)
+    except InputError as e: raise argparse.ArgumentTypeError(e.msg) from None
+    return s

@@ -13,9 +13,9 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from .core import InputError, atomic_write, open_text, read_json
-from .molecules import inchikey14
-from .spectra import preprocess_dreams, read_msg_tsv
+from .core import InputError, atomic_write, open_text, read_json, reading
+from .molecules import molecule_key
+from .spectra import check_precursor_mz, preprocess_dreams, read_msg_tsv
 
 # %% auto #0
 __all__ = ['read_candidates', 'write_candidates', 'candidate_labels', 'check_candidate_pools', 'formula_disjoint_split',
@@ -42,9 +42,9 @@ def write_candidates(cands:dict, path) -> Path:
 
 # %% ../nbs/03_data.ipynb #c94faa2a
 def candidate_labels(query:str, candidates:list[str]) -> np.ndarray:
-    "Boolean array: which candidates are the query molecule (same InChIKey first block)."
-    key = inchikey14(query)
-    return np.array([inchikey14(c) == key for c in candidates], dtype=bool)
+    "Boolean array: which candidates are the query molecule (same first InChIKey block of the standardised molecule)."
+    key = molecule_key(query)
+    return np.array([molecule_key(c) == key for c in candidates], dtype=bool)
 
 # %% ../nbs/03_data.ipynb #453ee3c2
 def check_candidate_pools(queries, # SMILES of the query molecules (e.g. the `smiles` of val/test spectra)
@@ -54,11 +54,14 @@ def check_candidate_pools(queries, # SMILES of the query molecules (e.g. the `sm
     rows = []
     for q in dict.fromkeys(queries):
         if q not in candidates: raise InputError(f'no candidate list for query {q!r}', file=file, field=q)
-        try: lab = candidate_labels(q, candidates[q])
+        try: keys = [molecule_key(c) for c in candidates[q]]; lab = np.array(keys) == molecule_key(q)
         except InputError as e: raise InputError(e.msg, file=file, field=q) from None
-        if lab.sum() != 1:
-            what = 'does not contain its query' if lab.sum() == 0 else f'contains its query {lab.sum()} times'
-            raise InputError(f'candidate list {what} (by InChIKey first block)', file=file, field=q)
+        first = {}
+        for c, k in zip(candidates[q], keys):
+            if k in first: raise InputError(f'candidates {first[k]!r} and {c!r} are the same molecule (InChIKey block {k}); keep one',
+                                            file=file, field=q)
+            first[k] = c
+        if not lab.any(): raise InputError('candidate list does not contain its query (by InChIKey first block)', file=file, field=q)
         rows.append((q, len(lab), int(lab.argmax())))
     return pd.DataFrame(rows, columns=['query', 'n_candidates', 'positive_index'])
 
@@ -101,7 +104,7 @@ def _find_one(root:Path, patterns, what:str, required=True):
 def read_corpus(path, n:int|None=None) -> list[str]:
     "First `n` (all if None) SMILES of a corpus file, one per line."
     out = []
-    with open_text(path) as f:
+    with reading(path), open_text(path) as f:
         for line in f:
             if n is not None and len(out) >= n: break
             if line.strip(): out.append(line.strip())
@@ -112,12 +115,15 @@ def load_benchmark(root, # Benchmark folder
                    candidate_sets=None, # Names of candidate sets to load (default: all `candidates_*.json[.gz]`)
                    folds=None, # Keep only these folds (default: all)
                    check:bool=True, # Validate that every val/test query has a pool with exactly one positive
-                   on_error:str='raise') -> Benchmark: # Bad spectrum rows: 'raise' or 'skip' (counted and reported)
+                   on_error:str='raise', # Bad spectrum rows: 'raise' or 'skip' (counted and reported)
+                   precursor_ppm:float|None=50., # Warn about precursor m/z this far from molecule + adduct (None: no check)
+                   strict:bool=False) -> Benchmark: # Such rows are an error instead of a warning
     "Read a MassSpecGym-format benchmark folder."
     root = Path(root)
     if not root.is_dir(): raise InputError('benchmark folder does not exist', file=root)
     tsv = _find_one(root, ['*.tsv', '*.tsv.gz'], 'spectra TSV')
     spectra = read_msg_tsv(tsv, folds=folds, on_error=on_error)
+    if precursor_ppm is not None: check_precursor_mz(spectra, precursor_ppm, strict, file=tsv)
     cands = {}
     for p in sorted(root.glob('candidates_*.json*')):
         name = re.sub(r'\.json(\.gz)?$', '', p.name)[len('candidates_'):]

@@ -21,15 +21,15 @@ from transformers.utils import logging as hf_logging
 from huggingface_hub import constants as hf_constants
 
 from . import core
-from .core import InputError, atomic_write, read_json, seed_everything, write_json
+from .core import InputError, atomic_write, load_torch, read_json, seed_everything, write_json
 from .data import read_corpus
-from .molecules import inchikey14, standardize_smiles
+from .molecules import inchikey14, molecule_key, standardize_smiles
 
 # %% auto #0
 __all__ = ['CHEMBERTA_CONFIGS', 'MOLECULE_LM_SMALL', 'SMILES_REGEX', 'SPECIAL_TOKENS', 'BASE_SYMBOLS', 'BERT_SPECIALS',
            'POOLINGS', 'roberta_config', 'roberta_parameter_count', 'smiles_symbols', 'train_smiles_tokenizer',
            'smiles_tokenizer_from_vocab', 'MoleculeEncoder', 'load_molecule_encoder', 'pretrain_molecule_lm',
-           'MissingMolecules', 'EmbeddingBank', 'molecule_key', 'build_embedding_bank']
+           'MissingMolecules', 'EmbeddingBank', 'build_embedding_bank']
 
 # %% ../nbs/06_molecule_encoder.ipynb #96c0fe83
 _ROBERTA_IDS = dict(type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2)
@@ -84,7 +84,7 @@ def train_smiles_tokenizer(smiles, # SMILES strings to learn the vocabulary from
     if out_dir is not None: fast.save_pretrained(out_dir)
     return fast
 
-# %% ../nbs/06_molecule_encoder.ipynb #c467a147
+# %% ../nbs/06_molecule_encoder.ipynb #80a4391e
 BERT_SPECIALS = dict(cls_token='[CLS]', sep_token='[SEP]', pad_token='[PAD]', unk_token='[UNK]', mask_token='[MASK]')
 
 def smiles_tokenizer_from_vocab(vocab_file, # BERT `vocab.txt`: one token per line, its line number is its id
@@ -277,7 +277,7 @@ def pretrain_molecule_lm(smiles, # SMILES strings, or a corpus file (one per lin
         if read_json(out_dir/'pretrain_meta.json')['settings'] == settings: return out_dir
         raise InputError('holds a model pretrained with other settings; choose another out_dir or delete it', file=out_dir)
     ck_path = out_dir/'checkpoint.pt'
-    ck = torch.load(ck_path, map_location='cpu', weights_only=False) if ck_path.exists() else None
+    ck = load_torch(ck_path, weights_only=False) if ck_path.exists() else None
     if ck is not None and ck['settings'] != settings:
         raise InputError('partial checkpoint from other settings; delete it or use the same settings', file=ck_path)
     tok = (AutoTokenizer.from_pretrained(out_dir) if ck is not None else
@@ -339,10 +339,6 @@ class EmbeddingBank:
             raise MissingMolecules(f'{len(missing)} molecule(s) not in the embedding bank, e.g. {missing[:3]}; the bank needs '
                                    'every training molecule and every candidate', field='smiles')
         return self.vectors[[self.index[k] for k in keys]]
-
-def molecule_key(smiles:str) -> str:
-    "The bank's key of a SMILES: first InChIKey block of the standardised molecule."
-    return inchikey14(standardize_smiles(smiles))
 
 # %% ../nbs/06_molecule_encoder.ipynb #93279c48
 def _unique_molecules(smiles) -> tuple[list, list]:

@@ -21,8 +21,8 @@ RDLogger.DisableLog('rdApp.*')  # RDKit's own warnings go to stderr; we raise In
 
 # %% auto #0
 __all__ = ['ADDUCT_MASSES', 'ADDUCT_ATOMS', 'ALLOWED_ELEMENTS', 'parse_smiles', 'standardize_mol', 'standardize_smiles',
-           'inchikey14', 'check_adduct', 'adduct_mz', 'formula_of', 'exact_mass', 'parse_formula', 'precursor_formula',
-           'check_molecule', 'morgan_fingerprints', 'tanimoto', 'mces_distances', 'mces_distance']
+           'inchikey14', 'molecule_key', 'check_adduct', 'adduct_mz', 'formula_of', 'exact_mass', 'parse_formula',
+           'precursor_formula', 'check_molecule', 'morgan_fingerprints', 'tanimoto', 'mces_distances', 'mces_distance']
 
 # %% ../nbs/02_molecules.ipynb #e8eaf979
 def parse_smiles(smiles:str, # SMILES string
@@ -61,6 +61,10 @@ def _inchikey14(smiles:str) -> str:
 def inchikey14(x) -> str:
     "First InChIKey block (2-D skeleton, 14 characters) of a SMILES or Mol."
     return _inchikey14(x) if isinstance(x, str) else Chem.MolToInchiKey(x)[:14]
+
+def molecule_key(smiles:str) -> str:
+    "The project's identity of a molecule: the first InChIKey block of the standardised molecule (both steps cached)."
+    return inchikey14(standardize_smiles(smiles))
 
 # %% ../nbs/02_molecules.ipynb #be2cb0da
 ADDUCT_MASSES = {  # mass shift (Da) of the charge carrier; charge +1 / -1

@@ -208,6 +208,7 @@ def run_chain(profile:str='demo', # Profile name (see `PROFILES`)
               runs_dir=None, # Folder of the executed copies (default: runs/<profile>)
               nbs_dir=None, # Folder of the experiment notebooks (default: nbs/experiments)
               chain:list|None=None, # The chain (default `CHAIN`)
+              overwrite:bool=False, # Write into an output folder that holds an earlier run's figures
              ) -> dict:
     "Run the experiment notebooks of `profile` in order and write the manifest; return what was done."
     get_profile(profile)
@@ -220,6 +221,10 @@ def run_chain(profile:str='demo', # Profile name (see `PROFILES`)
     if unknown: raise InputError(f'override(s) {sorted(unknown)} are not parameters of {", ".join(names)}', field='overrides')
     data_dir = resolve_data(profile, data)
     out_dir = Path(out_dir).resolve() if out_dir else figures_dir(profile)
+    if out_dir.exists() and not out_dir.is_dir(): raise InputError('is a file, not a folder for figures', file=out_dir, field='out')
+    if (out_dir/'MANIFEST.json').exists() and not overwrite:
+        raise InputError('holds the figures and tables of an earlier run (MANIFEST.json); pass --overwrite to regenerate them '
+                         'there, or --out another folder', file=out_dir, field='out')
     runs_dir = Path(runs_dir).resolve() if runs_dir else project_root()/'runs'/profile
     print(f'{profile}: data {data_dir} -> {out_dir} (executed notebooks in {runs_dir})', flush=True)
     params, timings, failed = {}, {}, None
@@ -247,9 +252,11 @@ def specbridge_reproduce(profile:str='demo', # Profile: demo (simulated data, la
                          runs:str=None, # Folder for executed notebooks and trained models (default: runs/<profile>/)
                          param:Param("Override a notebook parameter, KEY=VALUE (repeatable), e.g. --param ffn_epochs=50", str,
                                      action='append')=None,
+                         overwrite:bool=False, # Regenerate figures in a folder that holds those of an earlier run
                         ):
     "Reproduce the project's figures and tables by running the experiment notebooks of a profile."
-    try: res = run_chain(profile, data=data, only=only, out_dir=out, runs_dir=runs, overrides=dict(map(parse_param, param or [])))
+    try: res = run_chain(profile, data=data, only=only, out_dir=out, runs_dir=runs, overrides=dict(map(parse_param, param or [])),
+                         overwrite=overwrite)
     except (ChainError, InputError) as e: sys.exit(f'specbridge_reproduce: error: {e}')
     print(f'done in {sum(res["timings"].values()):.0f} s; manifest: {res["manifest"]}')
 

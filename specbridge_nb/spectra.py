@@ -4,20 +4,20 @@
 
 # %% ../nbs/01_spectra.ipynb #e5a5f234
 from __future__ import annotations
-import re, warnings
+import io, re, warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from .core import InputError, atomic_write, is_gzip, open_text
-from .molecules import ADDUCT_MASSES
+from .core import InputError, atomic_write, is_gzip, read_text
+from .molecules import ADDUCT_MASSES, adduct_mz, exact_mass, standardize_smiles
 
 # %% auto #0
 __all__ = ['MSG_COLUMNS', 'REQUIRED_COLUMNS', 'FOLDS', 'FLOAT_COLUMNS', 'BOOL_COLUMNS', 'validate_peaks', 'parse_peaks',
-           'read_msg_tsv', 'select_folds', 'write_msg_tsv', 'read_mgf', 'read_msp', 'preprocess_dreams',
-           'preprocess_batch', 'bin_spectrum']
+           'read_msg_tsv', 'select_folds', 'check_precursor_mz', 'write_msg_tsv', 'read_mgf', 'read_msp',
+           'preprocess_dreams', 'preprocess_batch', 'bin_spectrum']
 
 # %% ../nbs/01_spectra.ipynb #9ab75f9c
 MSG_COLUMNS = ['identifier', 'mzs', 'intensities', 'fold', 'smiles', 'inchikey', 'formula', 'precursor_formula',
@@ -65,7 +65,7 @@ def _is_number(s:str) -> bool:
 # %% ../nbs/01_spectra.ipynb #81971fee
 def _split_lines(path) -> tuple[list[str], list[list[str]]]:
     "Header and cell lists of a tab-separated file, one entry per line (line 1 = header)."
-    with open_text(path) as f: lines = f.read().split('\n')
+    lines = read_text(path).split('\n')
     if lines and lines[-1] == '': lines.pop()
     if not lines or not lines[0].strip(): raise InputError('empty file (no header line)', file=path)
     return lines[0].rstrip('\r').split('\t'), [l.rstrip('\r').split('\t') for l in lines[1:]]
@@ -164,6 +164,24 @@ def select_folds(df:pd.DataFrame, folds) -> pd.DataFrame:
     out = df[df.fold.isin(folds)].reset_index(drop=True); out.attrs = dict(df.attrs)
     return out
 
+# %% ../nbs/01_spectra.ipynb #53bbc089
+def check_precursor_mz(df:pd.DataFrame, # Spectra with `smiles`, `adduct`, `precursor_mz` (and `identifier`)
+                       ppm:float=50., # Tolerance in parts per million of the expected m/z
+                       strict:bool=False, # An `InputError` instead of a warning
+                       file=None) -> pd.DataFrame: # File the spectra came from, for messages
+    "Rows whose precursor m/z is more than `ppm` from their standardised molecule's mass plus the adduct (warned about)."
+    mass = {s: exact_mass(standardize_smiles(s)) for s in pd.unique(df.smiles)}
+    expected = np.array([adduct_mz(mass[s], a) for s, a in zip(df.smiles, df.adduct)], dtype=float).reshape(-1)
+    dev = 1e6 * (df.precursor_mz.to_numpy(dtype=float) - expected) / expected
+    bad = df[['identifier', 'smiles', 'adduct', 'precursor_mz']][np.abs(dev) > ppm].assign(expected_mz=expected[np.abs(dev) > ppm],
+                                                                                            ppm=dev[np.abs(dev) > ppm])
+    if len(bad):
+        first = '; '.join(f'{r.identifier}: {r.precursor_mz:.4f} vs {r.expected_mz:.4f} ({r.ppm:+.0f} ppm)' for r in bad.head(3).itertuples())
+        msg = f'{len(bad)} of {len(df)} spectra have a precursor m/z more than {ppm:g} ppm from their molecule plus adduct ({first})'
+        if strict: raise InputError(msg, file=file, field='precursor_mz')
+        warnings.warn(f'{Path(file).name}: {msg}' if file else msg)
+    return bad
+
 # %% ../nbs/01_spectra.ipynb #a3870997
 def _peaks_str(a:np.ndarray, decimals:int) -> str:
     return ','.join(map(str, np.round(np.asarray(a, dtype=np.float64), decimals).tolist()))
@@ -214,16 +232,43 @@ def _spectra_frame(spectra:list, path, n_expected:int, what:str, on_error:str, s
     return _finish(df, peaks, errors, rows, path, on_error, what='record')
 
 # %% ../nbs/01_spectra.ipynb #9184094e
-def _count_lines(path, pattern:str) -> int:
-    with open_text(path) as f: return sum(1 for l in f if re.match(pattern, l, flags=re.I))
+_NUMBER = r'[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)'
+
+def _check_peak(pair:list[str], path, record:int, line:int, text:str):
+    "Two tokens (m/z, intensity) of a peak line: numbers, finite, m/z > 0, intensity >= 0."
+    def err(msg): return InputError(f'line {line} ({text.strip()[:60]!r}): {msg}', file=path, row=record, field='peaks')
+    if len(pair) < 2 or not all(re.fullmatch(_NUMBER, t, re.I) for t in pair[:2]): raise err('a peak must be two numbers, m/z and intensity')
+    mz, it = float(pair[0]), float(pair[1])
+    if not (np.isfinite(mz) and np.isfinite(it)): raise err('non-finite value')
+    if mz <= 0: raise err(f'm/z must be > 0, got {pair[0]}')
+    if it < 0: raise err(f'negative intensity {pair[1]}')
+
+def _check_peak_lines(text:str, path, fmt:str) -> int:
+    "Check every peak line of an MGF or MSP text (record numbers from 1); return the number of records."
+    records, in_peaks = 0, False
+    for i, line in enumerate(text.split('\n'), 1):
+        s = line.strip()
+        if fmt == 'MGF':
+            if s.upper() == 'BEGIN IONS': records += 1; in_peaks = True
+            elif s.upper() == 'END IONS': in_peaks = False
+            elif in_peaks and s and '=' not in s and not s.startswith('#'): _check_peak(s.split(), path, records, i, line)
+        else:
+            if re.match(r'name\s*:', s, re.I): records += 1; in_peaks = False
+            elif re.match(r'num\s*peaks\s*:', s, re.I): in_peaks = True
+            elif not s: in_peaks = False
+            elif in_peaks:  # 'mz int', 'mz int "annotation"', or several 'mz int;' pairs on one line
+                for pair in re.sub(r'"[^"]*"', ' ', s).replace(',', ' ').split(';'):
+                    if pair.strip(): _check_peak(pair.split(), path, records, i, line)
+    if not records: raise InputError(f'no {fmt} records in the file (empty, or not {fmt})', file=path)
+    return records
 
 def read_mgf(path, # MGF file, plain or gzip
              on_error:str='raise', smiles_check:bool=True): # As in `read_msg_tsv`
     "Read an MGF file with matchms into the `read_msg_tsv` schema, checking that no record is lost."
     from matchms.importing import load_from_mgf
-    n = _count_lines(path, r'\s*BEGIN IONS\s*$')
-    try:
-        with open_text(path) as f: spectra = list(load_from_mgf(f))
+    text = read_text(path)
+    n = _check_peak_lines(text, path, 'MGF')
+    try: spectra = list(load_from_mgf(io.StringIO(text)))
     except Exception as e: raise InputError(f'MGF parser failed: {e}'.replace('\n', ' '), file=path) from None
     return _spectra_frame(spectra, path, n, 'MGF', on_error, smiles_check)
 
@@ -232,7 +277,7 @@ def read_msp(path, # MSP file (plain text)
     "Read an MSP file with matchms into the `read_msg_tsv` schema, checking that no record is lost."
     from matchms.importing import load_from_msp
     if is_gzip(path): raise InputError('gzip-compressed MSP is not supported; decompress it first', file=path)
-    n = _count_lines(path, r'\s*name\s*:')
+    n = _check_peak_lines(read_text(path), path, 'MSP')
     try: spectra = list(load_from_msp(str(path)))
     except Exception as e: raise InputError(f'MSP parser failed: {e}'.replace('\n', ' '), file=path) from None
     return _spectra_frame(spectra, path, n, 'MSP', on_error, smiles_check)

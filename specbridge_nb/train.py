@@ -18,14 +18,15 @@ from fastcore.script import bool_arg, call_parse
 from tqdm.auto import tqdm
 
 from . import core
-from .core import InputError, atomic_write, file_sha256, fingerprint, get_device, read_json, seed_everything, write_json
+from .core import (InputError, atomic_write, command_outputs, device_name, file_sha256, fingerprint, get_device, load_torch,
+                                nonnegative_int, positive_float, positive_int, read_json, seed_everything, write_json)
 from .data import check_candidate_pools, load_benchmark, read_candidates, spectra_fingerprint
 from .losses import ALIGNMENT_KINDS, SymmetricInfoNCE, UniqueMoleculeBatchSampler, alignment_loss, orthogonality_penalty
 from .mapper import MAPPER_INITS, Mapper, ProjectionHead
 from .molecule_encoder import MOLECULE_LM_SMALL, EmbeddingBank, molecule_key, pretrain_molecule_lm
 from .target_space import TargetSpace, TargetSpec, open_target_space, parse_target
 from .retrieval import mces_at_1, other_molecule_order, rank_pools, retrieval_metrics
-from .spectra import preprocess_batch, read_msg_tsv
+from .spectra import check_precursor_mz, preprocess_batch, read_msg_tsv
 from .spectrum_encoder import (DreamsConfig, DreamsEncoder, count_parameters, freeze_encoder, load_dreams_checkpoint,
                                             pretrain_spectrum_encoder)
 
@@ -82,6 +83,15 @@ class SpecBridgeConfig:
             if getattr(self, name) not in ok: raise InputError(f'{name} must be one of {ok}, got {getattr(self, name)!r}', field=name)
         if self.batch_order == 'length' and self.objective == 'contrastive':
             raise InputError('the contrastive objective draws one spectrum per molecule per batch; use batch_order random', field='batch_order')
+        for name in ('batch_size', 'epochs', 'eval_every', 'checkpoint_every', 'keep_checkpoints', 'n_peaks', 'proj_hidden', 'proj_out',
+                     'd_mol', 'mapper_hidden'):
+            if not (isinstance(getattr(self, name), int) and getattr(self, name) > 0):
+                raise InputError(f'{name} must be a whole number > 0, got {getattr(self, name)!r}', field=name)
+        if self.max_steps is not None and not (isinstance(self.max_steps, int) and self.max_steps > 0):
+            raise InputError(f'max_steps must be None or a whole number > 0, got {self.max_steps!r}', field='max_steps')
+        for name in ('lr', 'temperature'):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
+                raise InputError(f'{name} must be a finite number > 0, got {getattr(self, name)!r}', field=name)
         TargetSpec(**self.target)  # a valid target space
     @classmethod
     def paper(cls, **kw): return cls(**kw)
@@ -339,7 +349,7 @@ def _setup_optimizer(self:SpecBridgeTrainer):
     self.opt = torch.optim.AdamW([g for g in groups if g['params']], lr=self.cfg.lr)
     self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, partial(warmup_cosine, total=self.total, warmup=self.cfg.warmup))
 
-# %% ../nbs/10_train.ipynb #6fc8368d
+# %% ../nbs/10_train.ipynb #8f906468
 def length_batches(lengths:np.ndarray, # (S,) number of real rows of each spectrum
                    batch_size:int, rng:np.random.Generator, chunk:int=50) -> list[np.ndarray]: # Batches sorted together
     "Batches of similar lengths: a permutation sorted by length within chunks of `chunk` batches, cut, then shuffled."
@@ -463,7 +473,7 @@ def save_checkpoint(self:SpecBridgeTrainer):
 @patch
 def load_checkpoint(self:SpecBridgeTrainer, path):
     "Continue from a checkpoint of this same run."
-    st = torch.load(path, map_location='cpu', weights_only=True)
+    st = load_torch(path)
     if st['fingerprint'] != self.run_fingerprint:
         raise InputError('checkpoint of a different run (settings, data, initial weights or targets differ); use another out_dir '
                          'or start afresh (resume=False)', file=path)
@@ -531,7 +541,7 @@ def load_specbridge(model_dir, device='cpu') -> tuple:
     "The SpecBridge model saved in `model_dir/model.pt` (eval mode) and its metadata."
     p = Path(model_dir)/'model.pt'
     if not p.exists(): raise InputError('no model.pt here: not a SpecBridge model folder (see specbridge_train)', file=model_dir)
-    d = torch.load(p, map_location='cpu', weights_only=True)
+    d = load_torch(p)
     if 'target' not in d['config']:
         raise InputError('a model saved before models carried their target space: retrain it with this version', file=p)
     try: cfg = SpecBridgeConfig(**d['config'])
@@ -622,11 +632,12 @@ def train_from_benchmark(data, out, # Benchmark folder; model folder to write
                          recipe:str|dict='cpu', overrides:dict|None=None, # Recipe name or dict; SpecBridgeConfig fields to change
                          target:str|TargetSpec|None=None, # Frozen space: a `TargetSpec`, or a name for `recipe_target` (default: the recipe's)
                          spectrum_checkpoint=None, val_candidates:str='formula',
-                         device='auto', resume:bool=True, progress:bool=True) -> dict:
+                         device='auto', resume:bool=True, progress:bool=True,
+                         precursor_ppm:float|None=50., strict:bool=False) -> dict: # Precursor m/z check (`load_benchmark`)
     "Run the SpecBridge recipe on a benchmark folder (pretraining what is not given), returning `train_specbridge`'s result."
     rec = RECIPES.get(recipe) if isinstance(recipe, str) else recipe
     if rec is None: raise InputError(f'unknown recipe {recipe!r}; known: {list(RECIPES)}', field='recipe')
-    bench, dev = load_benchmark(data), get_device(device)
+    bench, dev = load_benchmark(data, precursor_ppm=precursor_ppm, strict=strict), get_device(device)
     train_df, val_df = bench.fold('train'), bench.fold('val')
     if not len(train_df) or not len(val_df): raise InputError('needs spectra in both the train and the val fold', file=bench.root)
     if val_candidates not in bench.candidates:
@@ -659,18 +670,21 @@ def specbridge_train(data:str=None, # Benchmark folder in MassSpecGym format (sp
                      spectrum_checkpoint:str=None, # DreaMS ssl_model.ckpt; default: masked-peak pretraining on the train fold
                      objective:str=None, # 'alignment' or 'contrastive' (symmetric InfoNCE); default: the recipe's (alignment)
                      encoder_init:str=None, # 'pretrained' or 'random' (default: the recipe's, pretrained)
-                     unfrozen_blocks:int=None, # Trained top blocks of the spectrum encoder
+                     unfrozen_blocks:nonnegative_int=None, # Trained top blocks of the spectrum encoder
                      finetune_encoder:bool_arg=None, # Train the whole spectrum encoder (true/false)
                      precursor_mz:str=None, # 'given' (the paper) or 'hidden' (no exact-mass shortcut)
                      readout:str=None, # 'precursor' or 'mean'
                      alignment_kind:str=None, # 'sphere', 'cosine' or 'raw_mse'
-                     mapper_blocks:int=None, mapper_hidden:int=None, # Mapper depth and width
+                     mapper_blocks:nonnegative_int=None, mapper_hidden:positive_int=None, # Mapper depth and width
                      mapper_init:str=None, # 'orthogonal' or 'xavier'
                      batch_order:str=None, # 'random' or 'length'
-                     epochs:int=None, max_steps:int=None, batch_size:int=None, lr:float=None, # Every option left out: the recipe's
+                     epochs:positive_int=None, max_steps:positive_int=None, batch_size:positive_int=None, # Every option left out: the recipe's
+                     lr:positive_float=None, # Peak learning rate
                      val_candidates:str='formula', # Candidate set for validation (candidates_<name>.json)
                      recipe:str='cpu', # RECIPES entry: 'cpu' (CPU scale, the default), 'demo', 'paper' (GPU) or 'tiny' (smoke test)
-                     seed:int=None, device:str='auto', # Seed (default: the recipe's, 0); device: 'auto', 'cpu', 'cuda'
+                     seed:nonnegative_int=None, device:device_name='auto', # Seed (default: the recipe's, 0); device: 'auto', 'cpu', 'cuda'
+                     precursor_ppm:positive_float=50., # Warn about spectra whose precursor m/z is this far from molecule + adduct
+                     strict:bool=False, # Such spectra are an error instead of a warning
                      fresh:bool=False, quiet:bool=False): # Ignore existing checkpoints; no progress bars
     "Train SpecBridge on a benchmark folder, pretraining the encoders it is not given (cached), with validation model selection."
     over = {k: v for k, v in dict(objective=objective, encoder_init=encoder_init, n_unfrozen_blocks=unfrozen_blocks,
@@ -681,7 +695,8 @@ def specbridge_train(data:str=None, # Benchmark folder in MassSpecGym format (sp
         if data is None or out is None: raise InputError('both --data DIR and --out MODEL_DIR are required')
         if recipe not in RECIPES: raise InputError(f'unknown recipe {recipe!r}; known: {list(RECIPES)}', field='recipe')
         spec = recipe_target(RECIPES[recipe], target, target_pooling, target_transform)
-        res = train_from_benchmark(data, out, recipe, over, spec, spectrum_checkpoint, val_candidates, device, not fresh, not quiet)
+        res = train_from_benchmark(data, out, recipe, over, spec, spectrum_checkpoint, val_candidates, device, not fresh, not quiet,
+                                   precursor_ppm, strict)
     except (InputError, FileNotFoundError) as e: sys.exit(f'specbridge_train: error: {e}')
     print(f"{res['model_path']}: step {res['best_step']} of {res['total_steps']} selected; {res['best_metrics']}")
 
@@ -690,22 +705,28 @@ def _records(df:pd.DataFrame) -> list: return [{k: (None if isinstance(v, float)
 
 def evaluate_from_files(spectra, candidates, model, out, # TSV, candidate JSON, model folder, metrics JSON to write
                         mces:bool=False, fold:str='test', n_boot:int=1000, batch_size:int=256,
-                        device='auto', progress:bool=True) -> dict:
+                        device='auto', progress:bool=True,
+                        overwrite:bool=False, # Replace existing outputs (otherwise they are an error, raised before any work)
+                        precursor_ppm:float|None=50., strict:bool=False) -> dict: # Precursor m/z check (`check_precursor_mz`)
     "Evaluate a trained SpecBridge on one fold of a spectra file and a candidate file; write metrics JSON and a ranks CSV."
+    if batch_size < 1 or n_boot < 0: raise InputError(f'batch_size must be > 0 and n_boot >= 0, got {batch_size} and {n_boot}')
+    out = Path(out); ranks_path = out.with_name(out.stem + '_ranks.csv')
+    for p in (out, ranks_path): core.check_output(p, overwrite)  # before any work, not after it
     net, meta = load_specbridge(model, get_device(device))
     df = read_msg_tsv(spectra)
     if fold not in set(df.fold): raise InputError(f'no spectra in fold {fold!r} (folds: {sorted(set(df.fold))})', file=spectra, field='fold')
     df = df[df.fold == fold].reset_index(drop=True)
+    if precursor_ppm is not None: check_precursor_mz(df, precursor_ppm, strict, file=spectra)
     pools = read_candidates(candidates); check_candidate_pools(df.smiles, pools, file=candidates)
     ranks = evaluate_specbridge(net, df, pools, batch_size=batch_size, progress=progress)
     metrics = retrieval_metrics(ranks, n_boot=n_boot)
     if mces:
         ranks, m = mces_at_1(ranks, n_boot=n_boot, progress=progress); metrics = pd.concat([metrics, m], ignore_index=True)
-    out = Path(out); ranks_path = out.with_name(out.stem + '_ranks.csv')
-    with atomic_write(ranks_path) as f: ranks.to_csv(f, index=False)
     settings = dict(spectra=str(Path(spectra).resolve()), candidates=str(Path(candidates).resolve()), fold=fold, n_boot=n_boot, mces=mces,
                     target=net.target.spec.label, n_spectra=len(df), n_molecules=int(ranks.molecule.nunique()))
-    write_json(dict(metrics=_records(metrics), settings=settings, model=dict(dir=str(Path(model).resolve()), **meta)), out)
+    with command_outputs(out, ranks_path, overwrite=overwrite) as (tmp_out, tmp_ranks):  # both files appear together
+        with open(tmp_ranks, 'w') as f: ranks.to_csv(f, index=False)
+        write_json(dict(metrics=_records(metrics), settings=settings, model=dict(dir=str(Path(model).resolve()), **meta)), tmp_out)
     return dict(metrics=metrics, ranks=ranks, out=out, ranks_path=ranks_path)
 
 @call_parse
@@ -714,11 +735,16 @@ def specbridge_evaluate(spectra:str=None, # MassSpecGym-format TSV (plain or gzi
                         model:str=None, # Model folder written by specbridge_train
                         out:str=None, # Metrics JSON to write; per-query ranks go to <out stem>_ranks.csv
                         mces:bool=False, # Also compute MCES@1 (slow)
-                        fold:str='test', n_boot:int=1000, batch_size:int=256, device:str='auto', quiet:bool=False):
+                        fold:str='test', # Fold of the spectra file to score
+                        n_boot:nonnegative_int=1000, batch_size:positive_int=256, device:device_name='auto', # Bootstrap resamples; batch; device
+                        overwrite:bool=False, # Replace existing outputs
+                        precursor_ppm:positive_float=50., strict:bool=False, # Precursor m/z check: tolerance; an error instead of a warning
+                        quiet:bool=False):
     "Evaluate a trained SpecBridge model on a spectra file and candidate pools: metrics with bootstrap CIs, per-query ranks."
     try:
         if None in (spectra, candidates, model, out): raise InputError('--spectra, --candidates, --model and --out are required')
-        res = evaluate_from_files(spectra, candidates, model, out, mces, fold, n_boot, batch_size, device, not quiet)
+        res = evaluate_from_files(spectra, candidates, model, out, mces, fold, n_boot, batch_size, device, not quiet, overwrite,
+                                  precursor_ppm, strict)
     except (InputError, FileNotFoundError) as e: sys.exit(f'specbridge_evaluate: error: {e}')
     m = res['metrics']
     print(m[m.metric.isin(['recall@1', 'recall@5', 'mrr'])].to_string(index=False))
