@@ -510,12 +510,15 @@ def result(self:SpecBridgeTrainer) -> dict:
 
 def train_specbridge(cfg:SpecBridgeConfig, model:SpecBridge, train_df:pd.DataFrame, targets:EmbeddingBank,
                      val_df:pd.DataFrame|None=None, val_pools:dict|None=None, out_dir='specbridge_model',
-                     resume:bool=True, # Continue from out_dir/checkpoints/last.pt if present (else start afresh, removing old outputs)
+                     resume:bool=True, # Continue from out_dir/checkpoints/last.pt if present; False: start afresh, replacing the run there
                      stop_after:int|None=None, progress:bool=True, meta:dict|None=None, device='auto') -> dict:
     "Train SpecBridge (see `SpecBridgeTrainer`), resuming an interrupted run; returns the trainer's `result()`."
     tr = SpecBridgeTrainer(cfg, model, train_df, targets, val_df, val_pools, out_dir, meta, device, progress)
     last = tr.out/'checkpoints'/'last.pt'
     if resume and last.exists(): tr.load_checkpoint(last)
+    elif resume and (tr.out/'model.pt').exists():  # a model without its run (copied, or trained elsewhere) is never replaced silently
+        raise InputError('holds a model without the checkpoints of its run; it is kept: choose another output folder, '
+                         'or start afresh with resume=False (--fresh) to replace it', file=tr.out)
     else:  # a fresh run: outputs of an earlier one must not survive next to it
         shutil.rmtree(last.parent, ignore_errors=True)
         for f in ('model.pt', 'model.json', 'train_log.csv'): (tr.out/f).unlink(missing_ok=True)
@@ -675,17 +678,22 @@ def specbridge_train(data:str=None, # Benchmark folder in MassSpecGym format (sp
                      precursor_mz:str=None, # 'given' (the paper) or 'hidden' (no exact-mass shortcut)
                      readout:str=None, # 'precursor' or 'mean'
                      alignment_kind:str=None, # 'sphere', 'cosine' or 'raw_mse'
-                     mapper_blocks:nonnegative_int=None, mapper_hidden:positive_int=None, # Mapper depth and width
+                     mapper_blocks:nonnegative_int=None, # Residual blocks of the mapper
+                     mapper_hidden:positive_int=None, # Hidden width of the mapper blocks
                      mapper_init:str=None, # 'orthogonal' or 'xavier'
                      batch_order:str=None, # 'random' or 'length'
-                     epochs:positive_int=None, max_steps:positive_int=None, batch_size:positive_int=None, # Every option left out: the recipe's
+                     epochs:positive_int=None, # Passes over the training spectra (every option left out: the recipe's)
+                     max_steps:positive_int=None, # Stop after this many steps (default: all epochs)
+                     batch_size:positive_int=None, # Spectra per step
                      lr:positive_float=None, # Peak learning rate
                      val_candidates:str='formula', # Candidate set for validation (candidates_<name>.json)
                      recipe:str='cpu', # RECIPES entry: 'cpu' (CPU scale, the default), 'demo', 'paper' (GPU) or 'tiny' (smoke test)
-                     seed:nonnegative_int=None, device:device_name='auto', # Seed (default: the recipe's, 0); device: 'auto', 'cpu', 'cuda'
+                     seed:nonnegative_int=None, # Random seed (default: the recipe's, 0)
+                     device:device_name='auto', # 'auto', 'cpu' or 'cuda'
                      precursor_ppm:positive_float=50., # Warn about spectra whose precursor m/z is this far from molecule + adduct
                      strict:bool=False, # Such spectra are an error instead of a warning
-                     fresh:bool=False, quiet:bool=False): # Ignore existing checkpoints; no progress bars
+                     fresh:bool=False, # Start afresh, replacing the run (or model) in --out; otherwise a run there is resumed
+                     quiet:bool=False): # No progress bars
     "Train SpecBridge on a benchmark folder, pretraining the encoders it is not given (cached), with validation model selection."
     over = {k: v for k, v in dict(objective=objective, encoder_init=encoder_init, n_unfrozen_blocks=unfrozen_blocks,
             finetune_encoder=finetune_encoder, precursor_mz=precursor_mz, readout=readout, alignment_kind=alignment_kind,
