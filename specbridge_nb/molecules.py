@@ -22,7 +22,8 @@ RDLogger.DisableLog('rdApp.*')  # RDKit's own warnings go to stderr; we raise In
 # %% auto #0
 __all__ = ['ADDUCT_MASSES', 'ADDUCT_ATOMS', 'ALLOWED_ELEMENTS', 'parse_smiles', 'standardize_mol', 'standardize_smiles',
            'inchikey14', 'molecule_key', 'check_adduct', 'adduct_mz', 'formula_of', 'exact_mass', 'parse_formula',
-           'precursor_formula', 'check_molecule', 'morgan_fingerprints', 'tanimoto', 'mces_distances', 'mces_distance']
+           'hill_formula', 'precursor_formula', 'check_molecule', 'morgan_fingerprints', 'tanimoto', 'mces_distances',
+           'mces_distance']
 
 # %% ../nbs/02_molecules.ipynb #e8eaf979
 def parse_smiles(smiles:str, # SMILES string
@@ -100,12 +101,16 @@ def parse_formula(formula:str) -> Counter:
     for el, n in re.findall(r'([A-Z][a-z]?)(\d*)', formula): counts[el] += int(n or 1)
     return counts
 
+def hill_formula(counts:Counter) -> str:
+    "A formula in Hill order (C, H, then the other elements alphabetically; without carbon, all alphabetically)."
+    hill = (['C', 'H'] if 'C' in counts else []) + sorted(e for e in counts if e not in (('C', 'H') if 'C' in counts else ()))
+    return ''.join(f'{e}{counts[e] if counts[e] > 1 else ""}' for e in hill)
+
 def precursor_formula(formula:str, adduct:str) -> str:
     "Formula of the precursor ion for adducts that add atoms ('[M+H]+' adds H), in Hill order."
     c = parse_formula(formula) + parse_formula(ADDUCT_ATOMS[check_adduct(adduct)] if adduct in ADDUCT_ATOMS else 'X')
     if 'X' in c: raise InputError(f'precursor formula not defined for adduct {adduct!r}', field='adduct')
-    hill = (['C', 'H'] if 'C' in c else []) + sorted(e for e in c if e not in (('C', 'H') if 'C' in c else ()))
-    return ''.join(f'{e}{c[e] if c[e] > 1 else ""}' for e in hill)
+    return hill_formula(c)
 
 # %% ../nbs/02_molecules.ipynb #8196c562
 ALLOWED_ELEMENTS = frozenset('C H N O P S F Cl Br I'.split())
