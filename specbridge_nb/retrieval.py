@@ -85,9 +85,9 @@ def rank_scored_pools(scores, # One (M_i,) score array per query, or a function 
             if len(s) != len(pool): raise InputError(f'{len(s)} scores for {len(pool)} candidates', field='scores')
             lab = candidate_labels(q, pool); r = rank_of_true(s, lab)
         except InputError as e: raise InputError(f'query {qid!r} ({q}): {e.msg}', row=i, field=e.field) from None
-        top = pessimistic_order(s, lab)[0]
-        rows.append(dict(query=qid, molecule=inchikey14(q), smiles=q, n_candidates=len(pool), rank=r,
-                         top1_smiles=pool[top], top1_score=s[top], true_score=s[lab][0]))
+        order = pessimistic_order(s, lab)
+        rows.append(dict(query=qid, molecule=inchikey14(q), smiles=q, n_candidates=len(pool), rank=r, top1_smiles=pool[order[0]],
+                         top1_score=s[order[0]], top2_score=s[order[1]] if len(s) > 1 else np.nan, true_score=s[lab][0]))
     return pd.DataFrame(rows)
 
 # %% ../nbs/09_retrieval.ipynb #4f70b1d7
