@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_train.ipynb #d14ba9a5
 from __future__ import annotations
-import hashlib, math, random, shutil, sys, time
+import hashlib, math, random, shutil, sys, time, warnings
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 from . import core
 from .core import (InputError, atomic_write, command_outputs, device_name, file_sha256, fingerprint, get_device, load_torch,
                                 nonnegative_int, positive_float, positive_int, read_json, seed_everything, write_json)
+from .confidence import ConfidenceCalibrator
 from .data import check_candidate_pools, load_benchmark, read_candidates, spectra_fingerprint
 from .losses import ALIGNMENT_KINDS, SymmetricInfoNCE, UniqueMoleculeBatchSampler, alignment_loss, orthogonality_penalty
 from .mapper import MAPPER_INITS, Mapper, ProjectionHead
@@ -37,8 +38,8 @@ __all__ = ['OBJECTIVES', 'ENCODER_INITS', 'READOUTS', 'SELECT_METRICS', 'PRECURS
            'build_specbridge', 'weights_fingerprint', 'prefix_fingerprint', 'used_columns', 'PrefixCache',
            'build_prefix_cache', 'time_steps', 'warmup_cosine', 'SpecBridgeTrainer', 'length_batches', 'encode_spectra',
            'train_specbridge', 'plot_training', 'load_specbridge', 'evaluate_specbridge', 'recipe_target',
-           'pretrained_molecule_model', 'pretrained_spectrum_checkpoint', 'train_from_benchmark', 'specbridge_train',
-           'evaluate_from_files', 'specbridge_evaluate']
+           'pretrained_molecule_model', 'pretrained_spectrum_checkpoint', 'train_from_benchmark',
+           'calibrate_specbridge', 'specbridge_train', 'evaluate_from_files', 'specbridge_evaluate']
 
 # %% ../nbs/10_train.ipynb #97edc806
 OBJECTIVES, ENCODER_INITS, READOUTS = ('alignment', 'contrastive'), ('pretrained', 'random'), ('precursor', 'mean')
@@ -521,7 +522,7 @@ def train_specbridge(cfg:SpecBridgeConfig, model:SpecBridge, train_df:pd.DataFra
                          'or start afresh with resume=False (--fresh) to replace it', file=tr.out)
     else:  # a fresh run: outputs of an earlier one must not survive next to it
         shutil.rmtree(last.parent, ignore_errors=True)
-        for f in ('model.pt', 'model.json', 'train_log.csv'): (tr.out/f).unlink(missing_ok=True)
+        for f in ('model.pt', 'model.json', 'train_log.csv', 'calibration.json'): (tr.out/f).unlink(missing_ok=True)
     return tr.fit(stop_after)
 
 # %% ../nbs/10_train.ipynb #c5e61401
@@ -660,8 +661,20 @@ def train_from_benchmark(data, out, # Benchmark folder; model folder to write
     model.target.load_state_dict(space.state_dict())
     meta = dict(target=spec.label, benchmark=str(bench.root.resolve()), val_candidates=val_candidates,
                 recipe=recipe if isinstance(recipe, str) else 'custom')
-    return train_specbridge(model.cfg, model, train_df, bank, val_df, bench.candidates[val_candidates], out, resume=resume,
-                            progress=progress, meta=meta, device=dev)
+    res = train_specbridge(model.cfg, model, train_df, bank, val_df, bench.candidates[val_candidates], out, resume=resume,
+                           progress=progress, meta=meta, device=dev)
+    cal = Path(out)/'calibration.json'
+    if res['finished'] and not cal.exists(): calibrate_specbridge(out, val_df, bench.candidates[val_candidates], bank, dev)
+    return res | {'calibration': cal if cal.exists() else None}
+
+def calibrate_specbridge(model_dir, val_df:pd.DataFrame, val_pools:dict, # Model folder; val spectra and their pools
+                         bank:EmbeddingBank|None=None, device='cpu') -> Path|None: # Pool vectors (None: embedded here)
+    "Fit the top-1 confidence on the val fold with the model in `model_dir`; write `calibration.json` there (None if impossible)."
+    net, _ = load_specbridge(model_dir, device)
+    ranks = evaluate_specbridge(net, val_df, val_pools, bank)
+    try: cal = ConfidenceCalibrator().fit(ranks)
+    except InputError as e: warnings.warn(f'{Path(model_dir).name}: no confidence calibration: {e.msg}'); return None
+    return cal.save(Path(model_dir)/'calibration.json')
 
 # %% ../nbs/10_train.ipynb #1f6ac406
 @call_parse
