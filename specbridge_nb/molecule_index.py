@@ -17,6 +17,7 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .core import InputError, atomic_write, cache_dir, file_sha256, fingerprint, open_text, reading
+from .data import read_candidates, write_candidates
 from .molecules import ADDUCT_MASSES, check_adduct, hill_formula, parse_formula, standardize_mol
 
 # %% auto #0
@@ -93,8 +94,17 @@ def by_formula(self:MoleculeIndex, formula:str) -> pd.DataFrame:
 
 # %% ../nbs/12_molecule_index.ipynb #a1c0e018
 def read_smiles_file(path) -> list[str]:
-    "The SMILES of a bank file: the first field of every non-empty line, plain or gzip."
-    with reading(path), open_text(path) as f: return [line.split()[0] for line in f if line.strip()]
+    "SMILES of a bank file: first field of each line; a TSV's `smiles` column; a candidate JSON's queries and candidates."
+    name = Path(path).name.lower().removesuffix('.gz')
+    if name.endswith('.json'):
+        pools = read_candidates(path)
+        return list(dict.fromkeys([*pools, *(s for c in pools.values() for s in c)]))
+    with reading(path), open_text(path) as f:
+        if not name.endswith('.tsv'): return [line.split()[0] for line in f if line.strip()]
+        header = f.readline().rstrip('\r\n').split('\t')
+        if 'smiles' not in header: raise InputError("a TSV bank needs a 'smiles' column", file=path, row=1)
+        col = header.index('smiles')
+        return [r[col].strip() for r in (line.rstrip('\r\n').split('\t') for line in f) if len(r) > col and r[col].strip()]
 
 def open_molecule_index(files:Sequence, # Bank files (one SMILES per line)
                         skip_bad:bool=False, n_workers:int=0, progress:bool=True,

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_spectra.ipynb #e5a5f234
 from __future__ import annotations
-import io, re, warnings
+import io, re, tempfile, warnings
 from pathlib import Path
 
 import numpy as np
@@ -136,10 +136,11 @@ def _finish(df:pd.DataFrame, peaks:list, errors:dict, rows:list, file, on_error:
 def read_msg_tsv(path, # MassSpecGym-style TSV, plain or gzip
                  folds=None, # Keep only these folds ('train', ['val', 'test'], ...), after validation
                  on_error:str='raise', # 'raise' on the first bad row, or 'skip' bad rows with a warning
-                 smiles_check:bool=True): # Parse every distinct SMILES with RDKit
+                 smiles_check:bool=True, # Parse every distinct SMILES with RDKit
+                 required=REQUIRED_COLUMNS): # Columns that must be present and filled (spectra of unknowns need no smiles or fold)
     "Read and validate a MassSpecGym TSV into a DataFrame with `mz`/`intensity` array columns."
     header, cells = _split_lines(path)
-    if missing := [c for c in REQUIRED_COLUMNS if c not in header]:
+    if missing := [c for c in required if c not in header]:
         raise InputError(f'missing required columns {missing}', file=path, row=1)
     if dup := sorted({c for c in header if header.count(c) > 1}): raise InputError(f'duplicate columns {dup}', file=path, row=1)
     n, errors, peaks = len(header), {}, [None] * len(cells)
@@ -153,7 +154,7 @@ def read_msg_tsv(path, # MassSpecGym-style TSV, plain or gzip
         try: peaks[i] = parse_peaks(r[imz], r[iint], file=path, row=i + 2)
         except InputError as e: errors[i] = (e.field, e.msg)
     rows = [i + 2 for i in range(len(cells))]  # file lines: header is line 1
-    _check_cells(df, errors, rows, REQUIRED_COLUMNS, smiles_check)
+    _check_cells(df, errors, rows, required, smiles_check)
     df = _finish(df, peaks, errors, rows, path, on_error)
     return df if folds is None else select_folds(df, folds)
 
@@ -210,11 +211,11 @@ def _leading_number(s:str) -> str:
     m = re.match(r'\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*(?:e?V)?\s*$', s)
     return m.group(1) if m else ''
 
-def _spectra_frame(spectra:list, path, n_expected:int, what:str, on_error:str, smiles_check:bool) -> pd.DataFrame:
-    "matchms Spectrum objects -> validated DataFrame in the `read_msg_tsv` schema."
-    if len(spectra) != n_expected:
-        raise InputError(f'file has {n_expected} {what} records but matchms parsed {len(spectra)}; check this record '
-                         f'(e.g. its Num Peaks or END IONS line)', file=path, row=len(spectra) + 1)
+def _spectra_frame(spectra:list, path, records:list, what:str, on_error:str, smiles_check:bool) -> pd.DataFrame:
+    "matchms Spectrum objects (of the file's records numbered `records`) -> validated DataFrame in the `read_msg_tsv` schema."
+    if len(spectra) != len(records):
+        raise InputError(f'file has {len(records)} {what} records but matchms parsed {len(spectra)}; check this record '
+                         f'(e.g. its Num Peaks or END IONS line)', file=path, row=records[min(len(spectra), len(records) - 1)])
     recs, peaks, errors, ce_text = [], [], {}, 0
     for i, s in enumerate(spectra):
         md = s.metadata
@@ -222,14 +223,13 @@ def _spectra_frame(spectra:list, path, n_expected:int, what:str, on_error:str, s
         if rec['collision_energy'] and not _is_number(rec['collision_energy']):
             rec['collision_energy'] = _leading_number(rec['collision_energy']); ce_text += not rec['collision_energy']
         recs.append(rec)
-        try: peaks.append(validate_peaks(s.peaks.mz, s.peaks.intensities, file=path, row=i + 1))
+        try: peaks.append(validate_peaks(s.peaks.mz, s.peaks.intensities, file=path, row=records[i]))
         except InputError as e: peaks.append(None); errors[i] = (e.field, e.msg)
     if ce_text: warnings.warn(f'{Path(path).name}: {ce_text} collision energies are not numbers and were read as NaN')
     df = pd.DataFrame(recs, columns=list(_MATCHMS_KEYS), dtype=object)
     df.insert(1, 'mzs', ''); df.insert(2, 'intensities', '')
-    rows = list(range(1, len(df) + 1))  # record numbers
-    _check_cells(df, errors, rows, ['precursor_mz'], smiles_check)
-    return _finish(df, peaks, errors, rows, path, on_error, what='record')
+    _check_cells(df, errors, list(records), ['precursor_mz'], smiles_check)
+    return _finish(df, peaks, errors, list(records), path, on_error, what='record')
 
 # %% ../nbs/01_spectra.ipynb #9184094e
 _NUMBER = r'[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)'
@@ -243,44 +243,59 @@ def _check_peak(pair:list[str], path, record:int, line:int, text:str):
     if mz <= 0: raise err(f'm/z must be > 0, got {pair[0]}')
     if it < 0: raise err(f'negative intensity {pair[1]}')
 
-def _check_peak_lines(text:str, path, fmt:str) -> int:
-    "Check every peak line of an MGF or MSP text (record numbers from 1); return the number of records."
-    records, in_peaks = 0, False
-    for i, line in enumerate(text.split('\n'), 1):
-        s = line.strip()
-        if fmt == 'MGF':
-            if s.upper() == 'BEGIN IONS': records += 1; in_peaks = True
-            elif s.upper() == 'END IONS': in_peaks = False
-            elif in_peaks and s and '=' not in s and not s.startswith('#'): _check_peak(s.split(), path, records, i, line)
-        else:
-            if re.match(r'name\s*:', s, re.I): records += 1; in_peaks = False
-            elif re.match(r'num\s*peaks\s*:', s, re.I): in_peaks = True
-            elif not s: in_peaks = False
-            elif in_peaks:  # 'mz int', 'mz int "annotation"', or several 'mz int;' pairs on one line
-                for pair in re.sub(r'"[^"]*"', ' ', s).replace(',', ' ').split(';'):
-                    if pair.strip(): _check_peak(pair.split(), path, records, i, line)
-    if not records: raise InputError(f'no {fmt} records in the file (empty, or not {fmt})', file=path)
-    return records
+def _check_line(fmt:str, s:str, line:str, i:int, state:dict, path):
+    "One line of an MGF or MSP text: count records, track peak blocks, check peak lines."
+    if fmt == 'MGF':
+        if s.upper() == 'BEGIN IONS': state['starts'].append(i - 1); state['peaks'] = True
+        elif s.upper() == 'END IONS': state['peaks'] = False
+        elif state['peaks'] and s and '=' not in s and not s.startswith('#'): _check_peak(s.split(), path, len(state['starts']), i, line)
+    else:
+        if re.match(r'name\s*:', s, re.I): state['starts'].append(i - 1); state['peaks'] = False
+        elif re.match(r'num\s*peaks\s*:', s, re.I): state['peaks'] = True
+        elif not s: state['peaks'] = False
+        elif state['peaks']:  # 'mz int', 'mz int "annotation"', or several 'mz int;' pairs on one line
+            for pair in re.sub(r'"[^"]*"', ' ', s).replace(',', ' ').split(';'):
+                if pair.strip(): _check_peak(pair.split(), path, len(state['starts']), i, line)
+
+def _check_peak_lines(text:str, path, fmt:str, on_error:str='raise') -> tuple[str, list]:
+    "Check every peak line of an MGF or MSP text; return the text to parse (bad records cut out if 'skip') and its record numbers."
+    lines, state, bad = text.split('\n'), dict(starts=[], peaks=False), {}
+    for i, line in enumerate(lines, 1):
+        try: _check_line(fmt, line.strip(), line, i, state, path)
+        except InputError as e:
+            if on_error != 'skip': raise
+            bad.setdefault(len(state['starts']), e.msg)
+    n = len(state['starts'])
+    if not n: raise InputError(f'no {fmt} records in the file (empty, or not {fmt})', file=path)
+    if not bad: return text, list(range(1, n + 1))
+    first = '; '.join(f'record {r}: {m}' for r, m in sorted(bad.items())[:3])
+    warnings.warn(f'{Path(path).name}: skipped {len(bad)} of {n} records with invalid peak lines ({first}{"; ..." if len(bad) > 3 else ""})')
+    ends = state['starts'][1:] + [len(lines)]
+    cut = {j for r in bad for j in range(state['starts'][r - 1], ends[r - 1])}
+    return '\n'.join(l for j, l in enumerate(lines) if j not in cut), [r for r in range(1, n + 1) if r not in bad]
 
 def read_mgf(path, # MGF file, plain or gzip
              on_error:str='raise', smiles_check:bool=True): # As in `read_msg_tsv`
     "Read an MGF file with matchms into the `read_msg_tsv` schema, checking that no record is lost."
     from matchms.importing import load_from_mgf
-    text = read_text(path)
-    n = _check_peak_lines(text, path, 'MGF')
-    try: spectra = list(load_from_mgf(io.StringIO(text)))
+    text, records = _check_peak_lines(read_text(path), path, 'MGF', on_error)
+    try: spectra = list(load_from_mgf(io.StringIO(text))) if records else []
     except Exception as e: raise InputError(f'MGF parser failed: {e}'.replace('\n', ' '), file=path) from None
-    return _spectra_frame(spectra, path, n, 'MGF', on_error, smiles_check)
+    return _spectra_frame(spectra, path, records, 'MGF', on_error, smiles_check)
 
 def read_msp(path, # MSP file (plain text)
              on_error:str='raise', smiles_check:bool=True): # As in `read_msg_tsv`
     "Read an MSP file with matchms into the `read_msg_tsv` schema, checking that no record is lost."
     from matchms.importing import load_from_msp
     if is_gzip(path): raise InputError('gzip-compressed MSP is not supported; decompress it first', file=path)
-    n = _check_peak_lines(read_text(path), path, 'MSP')
-    try: spectra = list(load_from_msp(str(path)))
-    except Exception as e: raise InputError(f'MSP parser failed: {e}'.replace('\n', ' '), file=path) from None
-    return _spectra_frame(spectra, path, n, 'MSP', on_error, smiles_check)
+    raw = read_text(path)
+    text, records = _check_peak_lines(raw, path, 'MSP', on_error)
+    with tempfile.TemporaryDirectory() as d:  # matchms opens MSP files by name: the records left after skipping go to a copy
+        src = path if text is raw else Path(d)/'kept.msp'
+        if src != path: src.write_text(text, encoding='utf-8')
+        try: spectra = list(load_from_msp(str(src))) if records else []
+        except Exception as e: raise InputError(f'MSP parser failed: {e}'.replace('\n', ' '), file=path) from None
+    return _spectra_frame(spectra, path, records, 'MSP', on_error, smiles_check)
 
 # %% ../nbs/01_spectra.ipynb #78e549ba
 def preprocess_dreams(mz:np.ndarray, # Fragment m/z values
