@@ -4,7 +4,7 @@
 
 # %% ../nbs/40_annotate.ipynb #c3c0e003
 from __future__ import annotations
-import sys
+import shutil, sys, tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -13,8 +13,8 @@ import pandas as pd
 from fastcore.script import Param, call_parse
 
 from .confidence import ConfidenceCalibrator
-from .core import (InputError, command_outputs, console_entry, device_name, get_device, open_text, positive_float,
-                                positive_int, read_json, reading, write_json)
+from .core import (InputError, command_outputs, console_entry, device_name, get_device, nonnegative_int, positive_float,
+                                positive_int, read_json, write_json)
 from .data import read_candidates
 from .molecule_index import MoleculeIndex, open_molecule_index
 from .molecules import ADDUCT_MASSES, check_adduct, molecule_key
@@ -24,7 +24,8 @@ from .train import encode_spectra, load_specbridge
 
 # %% auto #0
 __all__ = ['UNKNOWN_COLUMNS', 'annotate_main', 'read_unknown_spectra', 'spectrum_candidates', 'rank_candidates',
-           'default_bank_files', 'annotate_files', 'specbridge_annotate']
+           'plot_annotation', 'plot_confidences', 'write_report', 'default_bank_files', 'annotate_files',
+           'specbridge_annotate']
 
 # %% ../nbs/40_annotate.ipynb #c3c0e006
 UNKNOWN_COLUMNS = ['identifier', 'mzs', 'intensities', 'precursor_mz']  # what a TSV of unknowns must have
@@ -100,6 +101,81 @@ def rank_candidates(model, spectra:pd.DataFrame, tables:list[pd.DataFrame], # Sp
     if calibrator is None and min_confidence <= 0: out['decision'] = 'annotated'
     return out[cols + ['confidence', 'decision']]
 
+# %% ../nbs/40_annotate.ipynb #c3c0e031
+def plot_annotation(annotations:pd.DataFrame, spectra:pd.DataFrame, spectrum:str, # Outputs of `rank_candidates`, the spectra, an identifier
+                    n:int=5): # Candidates drawn
+    "One spectrum's peaks above drawings of its best candidates, each with rank, score, formula and source."
+    import matplotlib.pyplot as plt
+    from rdkit import Chem
+    from rdkit.Chem import Draw
+    s, c = spectra.set_index('identifier').loc[spectrum], annotations[annotations.spectrum == spectrum].head(n)
+    fig = plt.figure(figsize=(2.4 * max(n, 3), 5.2))
+    ax = fig.add_axes([0.06, 0.56, 0.9, 0.36])
+    ax.vlines(s.mz, 0, s.intensity / s.intensity.max(), lw=1)
+    ax.axvline(s.precursor_mz, color='grey', ls=':', lw=1)  # the precursor, for scale
+    ax.set(xlabel='m/z', ylabel='relative intensity', ylim=(0, 1.05), xlim=(0, 1.05 * max(s.mz.max(), s.precursor_mz)))
+    top = c.iloc[0] if len(c) else None
+    verdict = ('no candidates' if top is None else f'{top.decision}, confidence {top.confidence:.2f}' if top.confidence == top.confidence
+               else top.decision)
+    ax.set_title(f'{spectrum}: precursor m/z {s.precursor_mz:.4f}; {verdict}', fontsize='medium')
+    for i, r in enumerate(c.itertuples()):
+        im = fig.add_axes([i / max(n, 3), 0.0, 1 / max(n, 3), 0.42]); im.axis('off')
+        im.imshow(Draw.MolToImage(Chem.MolFromSmiles(r.smiles), size=(300, 240)))
+        im.set_title(f'{r.rank}. score {r.score:.3f}\n{r.formula or ""} ({r.source})', fontsize='small')
+    return fig
+
+def plot_confidences(annotations:pd.DataFrame):
+    "Histogram of the top-1 confidences, by decision."
+    import matplotlib.pyplot as plt
+    top = annotations[annotations['rank'] == 1]
+    fig, ax = plt.subplots(figsize=(5, 2.8))
+    for d, g in top.groupby('decision'): ax.hist(g.confidence.dropna(), bins=np.linspace(0, 1, 21), alpha=0.7, label=f'{d} ({len(g)})')
+    ax.set(xlabel='confidence of the top-1 candidate', ylabel='spectra'); ax.legend(fontsize='small')
+    if top.confidence.isna().all(): ax.text(0.5, 0.5, 'no calibrator: no confidence', ha='center', transform=ax.transAxes)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/40_annotate.ipynb #c3c0e034
+_REPORT_CELLS = [
+    ('markdown', '# Annotation report\n\nSpectra of unknown molecules annotated by `specbridge_annotate` (SpecBridge). Confidence is '
+                 'the calibrated probability that the top-1 candidate is right, given that the true molecule is in the bank.'),
+    ('code', "annotations_path, spectra_path, summary_path, max_spectra = 'annotations.tsv', 'spectra.mgf', 'summary.json', 50"),
+    ('code', 'import json\nimport matplotlib.pyplot as plt\nimport pandas as pd\nfrom IPython.display import Markdown, display\n'
+             'from specbridge_nb.annotate import plot_annotation, plot_confidences, read_unknown_spectra\n'
+             "annotations = pd.read_csv(annotations_path, sep='\\t', keep_default_na=False, na_values=[''])\n"
+             'spectra = read_unknown_spectra(spectra_path)\nsummary = json.load(open(summary_path))\n'
+             "pd.Series({k: v for k, v in summary.items() if k not in ('settings', 'without_candidates')}, name='run').to_frame()"),
+    ('markdown', '## Confidence of the top-1 answers'),
+    ('code', 'plot_confidences(annotations);'),
+    ('markdown', '## Spectra and their best candidates'),
+    ('code', 'for sid in spectra.identifier[:max_spectra]:\n'
+             "    display(Markdown(f'### {sid}'))  # a heading per spectrum: searchable, and listed in JupyterLab's table of contents\n"
+             '    if (annotations.spectrum == sid).any(): fig = plot_annotation(annotations, spectra, sid); display(fig); plt.close(fig)\n'
+             "    else: display(Markdown('no candidates in the bank'))"),
+    ('markdown', '## Settings'),
+    ('code', "pd.Series(summary['settings'], name='setting').astype(str).to_frame()"),
+]
+
+def write_report(notebook_path, html_path, # Where the executed notebook and its HTML go
+                 annotations_path, spectra_path, summary_path, max_spectra:int=50) -> tuple[Path, Path]:
+    "Execute the annotation report notebook (papermill) on an annotation run's files and export it to HTML."
+    import nbformat, papermill as pm
+    from nbconvert import HTMLExporter
+    from specbridge_nb.pipeline import kernel_pythonpath
+    nb = nbformat.v4.new_notebook(metadata={'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}})
+    nb.cells = [nbformat.v4.new_markdown_cell(src) if kind == 'markdown' else nbformat.v4.new_code_cell(src) for kind, src in _REPORT_CELLS]
+    nb.cells[1].metadata['tags'] = ['parameters']
+    params = dict(annotations_path=str(Path(annotations_path).resolve()), spectra_path=str(Path(spectra_path).resolve()),
+                  summary_path=str(Path(summary_path).resolve()), max_spectra=int(max_spectra))
+    with tempfile.TemporaryDirectory() as d, kernel_pythonpath():
+        nbformat.write(nb, Path(d)/'template.ipynb')
+        pm.execute_notebook(Path(d)/'template.ipynb', Path(d)/'report.ipynb', parameters=params, kernel_name='python3', progress_bar=False,
+                            cwd=d, extra_arguments=['--IPKernelApp.log_level=ERROR'])
+        shutil.copyfile(Path(d)/'report.ipynb', notebook_path)
+    html, _ = HTMLExporter(template_name='lab').from_filename(str(notebook_path))
+    Path(html_path).write_text(html, encoding='utf-8')
+    return Path(notebook_path), Path(html_path)
+
 # %% ../nbs/40_annotate.ipynb #c3c0e017
 def default_bank_files(meta:dict) -> list[Path]:
     "Bank files of the benchmark a model was trained on: its spectra TSV and candidate lists (its molecules) and its SMILES corpus."
@@ -111,11 +187,13 @@ def default_bank_files(meta:dict) -> list[Path]:
 def annotate_files(spectra, model, out, # Spectrum file, model folder, output folder
                    bank:Sequence|None=None, candidates=None, # Bank SMILES files; or a candidate JSON {identifier: [SMILES]}
                    ppm:float=10., adducts:Sequence[str]=('[M+H]+', '[M+Na]+'), top:int=10, min_confidence:float=0.,
-                   skip_bad:bool=False, device='auto', overwrite:bool=False, progress:bool=True) -> dict:
-    "Annotate the spectra of a file with a trained SpecBridge; write `annotations.tsv` and `summary.json` into `out`."
-    out = Path(out); paths = [out/'annotations.tsv', out/'summary.json']
+                   skip_bad:bool=False, device='auto', overwrite:bool=False, progress:bool=True,
+                   report_spectra:int=50) -> dict: # Spectra drawn in report.ipynb/.html (0: no report)
+    "Annotate the spectra of a file with a trained SpecBridge; write `annotations.tsv`, `summary.json` and the report into `out`."
+    out = Path(out); paths = [out/'annotations.tsv', out/'summary.json'] + ([out/'report.ipynb', out/'report.html'] if report_spectra else [])
     if not 0 <= min_confidence <= 1: raise InputError(f'min_confidence is a probability in [0, 1], got {min_confidence}', field='min_confidence')
-    with command_outputs(*paths, overwrite=overwrite) as (tmp_tsv, tmp_json):
+    with command_outputs(*paths, overwrite=overwrite) as tmps:
+        tmp_tsv, tmp_json = tmps[:2]
         net, meta = load_specbridge(model, get_device(device))
         cal_path = Path(model)/'calibration.json'
         cal = ConfidenceCalibrator.load(cal_path) if cal_path.exists() else None
@@ -132,7 +210,8 @@ def annotate_files(spectra, model, out, # Spectrum file, model folder, output fo
                        bank=[str(Path(b).resolve()) for b in bank or []] or None, candidates=str(candidates) if candidates else None,
                        ppm=ppm, adducts=list(adducts), top=top, min_confidence=min_confidence, target=meta.get('target')))
         write_json(summary, tmp_json)
-    return dict(summary, annotations=paths[0], summary_path=paths[1])
+        if report_spectra: write_report(*tmps[2:], tmp_tsv, spectra, tmp_json, report_spectra)
+    return dict(summary, annotations=paths[0], summary_path=paths[1], report=paths[3] if report_spectra else None)
 
 # %% ../nbs/40_annotate.ipynb #c3c0e020
 @call_parse
@@ -147,6 +226,7 @@ def specbridge_annotate(spectra:str=None, # Spectra of unknown molecules: .mgf, 
                         top:positive_int=10, # Candidates listed per spectrum
                         min_confidence:float=0., # Abstain when the top-1's calibrated confidence is below this
                         skip_bad:bool=False, # Leave bad records out (reported) instead of stopping
+                        report_spectra:nonnegative_int=50, # Spectra drawn in report.ipynb / report.html (0: no report)
                         device:device_name='auto', # 'auto', 'cpu' or 'cuda'
                         overwrite:bool=False, # Replace earlier outputs in --out
                         quiet:bool=False): # No progress bars
@@ -154,7 +234,7 @@ def specbridge_annotate(spectra:str=None, # Spectra of unknown molecules: .mgf, 
     try:
         if not (spectra and model and out): raise InputError('--spectra FILE, --model MODEL_DIR and --out DIR are required')
         res = annotate_files(spectra, model, out, bank, candidates, ppm, [a.strip() for a in adducts.split(',') if a.strip()], top,
-                             min_confidence, skip_bad, device, overwrite, not quiet)
+                             min_confidence, skip_bad, device, overwrite, not quiet, report_spectra)
     except (InputError, FileNotFoundError) as e: sys.exit(f'specbridge_annotate: error: {e}')
     print(f"{res['annotations']}: {res['annotated']} of {res['spectra']} spectra annotated, "
           f"{res['spectra'] - res['with_candidates']} without candidates")
