@@ -19,13 +19,15 @@ from .data import read_candidates
 from .molecule_index import MoleculeIndex, open_molecule_index
 from .molecules import ADDUCT_MASSES, check_adduct, molecule_key
 from .retrieval import cosine_scores
-from .spectra import read_mgf, read_msg_tsv, read_msp
+from .confidence import calibration_error
+from .retrieval import cluster_bootstrap
+from .spectra import read_mgf, read_msg_tsv, read_msp, write_msg_tsv
 from .train import encode_spectra, load_specbridge
 
 # %% auto #0
 __all__ = ['UNKNOWN_COLUMNS', 'annotate_main', 'read_unknown_spectra', 'spectrum_candidates', 'rank_candidates',
-           'plot_annotation', 'plot_confidences', 'write_report', 'default_bank_files', 'annotate_files',
-           'specbridge_annotate']
+           'plot_annotation', 'plot_confidences', 'write_report', 'withhold_answers', 'score_annotations',
+           'default_bank_files', 'annotate_files', 'specbridge_annotate']
 
 # %% ../nbs/40_annotate.ipynb #c3c0e006
 UNKNOWN_COLUMNS = ['identifier', 'mzs', 'intensities', 'precursor_mz']  # what a TSV of unknowns must have
@@ -75,7 +77,7 @@ def _merge_same_molecules(t:pd.DataFrame) -> pd.DataFrame:
                   source=('source', join)).reset_index())
 
 def rank_candidates(model, spectra:pd.DataFrame, tables:list[pd.DataFrame], # SpecBridge, spectra, their candidate tables
-                    calibrator:ConfidenceCalibrator|None=None, top:int=10, # Top-1 confidence; candidates kept per spectrum
+                    calibrator:ConfidenceCalibrator|None=None, top:int|None=10, # Top-1 confidence; candidates kept per spectrum (None: all)
                     min_confidence:float=0., batch_size:int=256, progress:bool=True) -> pd.DataFrame:
     "The `top` best candidates of every spectrum by SpecBridge score, with the top-1's confidence and the decision."
     tables = [_merge_same_molecules(t) if len(t) else t.assign(inchikey14=[]) for t in tables]
@@ -85,9 +87,9 @@ def rank_candidates(model, spectra:pd.DataFrame, tables:list[pd.DataFrame], # Sp
     for q, sid, t in zip(qv, spectra.identifier, tables):
         if not len(t): continue
         s = cosine_scores(q, bank.lookup(t.smiles.tolist()))
-        order = np.argsort(-s, kind='stable')
-        rows.append(t.iloc[order[:top]].assign(spectrum=sid, rank=np.arange(1, min(top, len(t)) + 1), score=s[order[:top]],
-                                               n_candidates=len(t), runner_up=s[order[1]] if len(t) > 1 else np.nan))
+        full = np.argsort(-s, kind='stable'); order = full[:top]  # top None: every candidate
+        rows.append(t.iloc[order].assign(spectrum=sid, rank=np.arange(1, len(order) + 1), score=s[order],
+                                         n_candidates=len(t), runner_up=s[full[1]] if len(t) > 1 else np.nan))
     cols = ['spectrum', 'rank', 'smiles', 'inchikey14', 'formula', 'adduct', 'ppm_error', 'score', 'n_candidates', 'source']
     if not rows: return pd.DataFrame(columns=cols + ['confidence', 'decision'])
     out = pd.concat(rows, ignore_index=True)
@@ -175,6 +177,37 @@ def write_report(notebook_path, html_path, # Where the executed notebook and its
     html, _ = HTMLExporter(template_name='lab').from_filename(str(notebook_path))
     Path(html_path).write_text(html, encoding='utf-8')
     return Path(notebook_path), Path(html_path)
+
+# %% ../nbs/40_annotate.ipynb #c3c0e041
+def withhold_answers(spectra:pd.DataFrame, path) -> Path: # Benchmark spectra (`read_msg_tsv`); TSV to write
+    "Write spectra as unknowns: identifier, peaks, precursor m/z and adduct only (no SMILES, formula, InChIKey or fold)."
+    keep = spectra[['identifier', 'mz', 'intensity', 'precursor_mz', 'adduct']]
+    return write_msg_tsv(keep, path, required=UNKNOWN_COLUMNS + ['adduct'])
+
+def score_annotations(annotations:pd.DataFrame, # From `rank_candidates` (or annotations.tsv), with enough rows per spectrum
+                      truth:pd.DataFrame, # The same spectra with their `identifier` and true `smiles`
+                      tables:list|None=None, # Their candidate tables (`spectrum_candidates`), to count the bank's coverage
+                      ks=(1, 10), n_boot:int=1000, seed:int=0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Per spectrum: candidates, rank of the truth, top-k hits, confidence; and the summary with intervals over molecules."
+    key = {s: molecule_key(s) for s in set(truth.smiles)}
+    per = pd.DataFrame({'spectrum': truth.identifier.values, 'molecule': [key[s] for s in truth.smiles]})
+    hits = annotations.merge(per.rename(columns={'molecule': 'true_key'}), on='spectrum')
+    per['true_rank'] = per.spectrum.map(hits[hits.inchikey14 == hits.true_key].groupby('spectrum')['rank'].min())  # NaN: not listed
+    top1 = annotations[annotations['rank'] == 1].set_index('spectrum')
+    per['n_candidates'] = per.spectrum.map(top1.n_candidates).fillna(0).astype(int).values
+    per['confidence'] = per.spectrum.map(top1.confidence).values
+    if tables is not None: per['in_candidates'] = [key[s] in {molecule_key(c) for c in t.smiles} for s, t in zip(truth.smiles, tables)]
+    for k in ks: per[f'top{k}'] = (per.true_rank <= k).astype(float)  # absent or below the listed rows: a miss
+    cols = ([f'top{k}' for k in ks] + (['in_candidates'] if tables is not None else []))
+    rows = []
+    for c in cols:
+        v, lo, hi = cluster_bootstrap(per[c].astype(float), per.molecule, n_boot=n_boot, seed=seed)
+        rows.append(dict(metric=c, value=float(v), ci_low=float(lo), ci_high=float(hi), n_spectra=len(per), n_molecules=per.molecule.nunique()))
+    ok = per.confidence.notna()
+    if ok.any():
+        e, lo, hi = calibration_error(per.confidence[ok], per.top1[ok], per.molecule[ok], n_boot=n_boot, seed=seed)
+        rows.append(dict(metric='ece', value=e, ci_low=lo, ci_high=hi, n_spectra=int(ok.sum()), n_molecules=per.molecule[ok].nunique()))
+    return per, pd.DataFrame(rows)
 
 # %% ../nbs/40_annotate.ipynb #c3c0e017
 def default_bank_files(meta:dict) -> list[Path]:

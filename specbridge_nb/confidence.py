@@ -13,7 +13,8 @@ from fastcore.basics import patch
 from .core import InputError, read_json, write_json
 
 # %% auto #0
-__all__ = ['FEATURES', 'pool_features', 'ConfidenceCalibrator', 'calibration_error', 'plot_reliability', 'abstention_curve']
+__all__ = ['FEATURES', 'pool_features', 'ConfidenceCalibrator', 'calibration_error', 'plot_reliability', 'abstention_curve',
+           'plot_abstention']
 
 # %% ../nbs/13_confidence.ipynb #b2c0e006
 FEATURES = ['margin', 'top1_score', 'log_pool']
@@ -103,6 +104,18 @@ def abstention_curve(confidence, correct, thresholds=np.linspace(0, 0.95, 20)) -
     rows = [dict(threshold=float(t), coverage=float((conf >= t).mean()), kept=int((conf >= t).sum()),
                  precision=float(y[conf >= t].mean()) if (conf >= t).any() else np.nan) for t in thresholds]
     return pd.DataFrame(rows)
+
+# %% ../nbs/13_confidence.ipynb #b2c0e025
+def plot_abstention(curve:pd.DataFrame, label:str='', ax=None): # From `abstention_curve`
+    "Precision of the kept answers against the share kept, as the confidence threshold rises (thresholds marked)."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(4.2, 3.2)) if ax is None else (ax.figure, ax)
+    c = curve.dropna(subset=['precision'])
+    ax.plot(c.coverage, c.precision, marker='o', ms=3, label=label or None)
+    for r in c.iloc[::4].itertuples(): ax.annotate(f'{r.threshold:.2f}', (r.coverage, r.precision), fontsize='x-small', xytext=(3, 3), textcoords='offset points')
+    ax.set(xlabel='coverage (share of spectra annotated)', ylabel='precision (share right)', xlim=(0, 1.02), ylim=(0, 1.02))
+    if label: ax.legend(fontsize='small')
+    return fig
 
 # %% ../nbs/13_confidence.ipynb #b2c0e022
 @patch

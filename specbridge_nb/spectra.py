@@ -189,9 +189,10 @@ def _peaks_str(a:np.ndarray, decimals:int) -> str:
 
 def write_msg_tsv(df:pd.DataFrame, # Spectra as returned by `read_msg_tsv` (`mz`, `intensity` array columns)
                   path, # Destination (.tsv or .tsv.gz)
-                  decimals:int=4): # Decimals kept for m/z and intensity values
+                  decimals:int=4, # Decimals kept for m/z and intensity values
+                  required=REQUIRED_COLUMNS): # Columns that must be there (`mzs`/`intensities` come from `mz`/`intensity`)
     "Write spectra in the MassSpecGym TSV layout, atomically."
-    if missing := [c for c in ['mz', 'intensity', *REQUIRED_COLUMNS[3:], 'identifier'] if c not in df]:
+    if missing := [c for c in ['mz', 'intensity', *(c for c in required if c not in ('mzs', 'intensities'))] if c not in df]:
         raise InputError(f'cannot write spectra without columns {missing}', file=path)
     out = df.drop(columns=['mz', 'intensity']).copy()
     out['mzs'] = [_peaks_str(a, decimals) for a in df.mz]; out['intensities'] = [_peaks_str(a, decimals) for a in df.intensity]
