@@ -27,7 +27,7 @@ from .train import encode_spectra, load_specbridge
 # %% auto #0
 __all__ = ['UNKNOWN_COLUMNS', 'annotate_main', 'read_unknown_spectra', 'spectrum_candidates', 'rank_candidates',
            'plot_annotation', 'plot_confidences', 'write_report', 'withhold_answers', 'score_annotations',
-           'default_bank_files', 'annotate_files', 'specbridge_annotate']
+           'benchmark_bank_files', 'default_bank_files', 'annotate_files', 'specbridge_annotate']
 
 # %% ../nbs/40_annotate.ipynb #c3c0e006
 UNKNOWN_COLUMNS = ['identifier', 'mzs', 'intensities', 'precursor_mz']  # what a TSV of unknowns must have
@@ -210,12 +210,16 @@ def score_annotations(annotations:pd.DataFrame, # From `rank_candidates` (or ann
     return per, pd.DataFrame(rows)
 
 # %% ../nbs/40_annotate.ipynb #c3c0e017
+def benchmark_bank_files(root, corpus:bool=True) -> list[Path]: # Benchmark folder; include its SMILES corpus
+    "Bank files of a benchmark folder: its spectra TSV and candidate lists (its molecules), and its SMILES corpus."
+    root = Path(root)
+    found = sorted(root.glob('smiles_corpus*.txt*')) if root.is_dir() else []
+    if corpus and not found: raise InputError(f'benchmark folder {root} has no smiles_corpus file; give a bank with --bank', field='bank')
+    return sorted(root.glob('*.tsv*')) + sorted(root.glob('candidates_*.json*')) + (found if corpus else [])
+
 def default_bank_files(meta:dict) -> list[Path]:
-    "Bank files of the benchmark a model was trained on: its spectra TSV and candidate lists (its molecules) and its SMILES corpus."
-    root = Path(meta.get('benchmark') or '')
-    corpus = sorted(root.glob('smiles_corpus*.txt*')) if root.is_dir() else []
-    if not corpus: raise InputError(f"the model's benchmark folder {root} has no smiles_corpus file; give a bank with --bank", field='bank')
-    return sorted(root.glob('*.tsv*')) + sorted(root.glob('candidates_*.json*')) + corpus
+    "Bank of the benchmark a model was trained on (`meta` from `load_specbridge`): its molecules and its corpus."
+    return benchmark_bank_files(meta.get('benchmark') or '')
 
 def annotate_files(spectra, model, out, # Spectrum file, model folder, output folder
                    bank:Sequence|None=None, candidates=None, # Bank SMILES files; or a candidate JSON {identifier: [SMILES]}

@@ -27,6 +27,7 @@ CHAIN = [
     'E10_main_results',  # tab2 (SpecBridge vs baselines, all candidate sets, CIs), tab2b (gain over the prior), tab2c, fig2, fig2b, ranks
     'E20_spec2graph',  # tab20 (de novo: both decoders vs random valid molecules, CIs), tab20b/c (training, val selection), fig20a-c, samples
     'E21_decoder_oracle',  # fig21 and tab21 (exact recovery from true eigenvectors vs sign flips and noise)
+    'E30_annotation',  # tab30 (test fold annotated as unknowns: coverage, top-1/top-10, ECE), tab30b/c, fig30a-b (reliability, abstention)
 ]
 
 PROFILES = {
@@ -39,7 +40,8 @@ PROFILES = {
                                       'mlp_epochs': 30, 'baseline_lr': 1e-3, 'n_boot': 1000, 'mces': False},
                  'E20_spec2graph': {'steps': 300, 'decoder_steps': 200, 'decoder_batch': 16, 'samplers': ['ddim:20', 'ddim:50'],
                                     'val_molecules': 15, 'test_molecules': 25, 'n_samples': 10, 'mces_spectra': 0, 'n_boot': 1000},
-                 'E21_decoder_oracle': {'decoder_steps': 200, 'decoder_batch': 16, 'test_molecules': 60}}},
+                 'E21_decoder_oracle': {'decoder_steps': 200, 'decoder_batch': 16, 'test_molecules': 60},
+                 'E30_annotation': {'recipe': 'demo', 'bank': 'benchmark'}}},
     'massbank': {'description': 'the MassBank benchmark in MassSpecGym format (--data DIR); sized for a CPU day or a GPU hour',
                  'needs_data': True, 'notebooks': {
                      'E01_data_overview': {},
@@ -55,7 +57,8 @@ PROFILES = {
                      'E20_spec2graph': {'steps': 3000, 'decoder_steps': 1500, 'decoder_batch': 16,
                                         'samplers': ['ddim:20', 'ddim:50', 'ddim:50:1'], 'val_molecules': 40, 'test_molecules': 60,
                                         'n_samples': 10, 'mces_spectra': 100, 'mces_ks': [1, 10], 'n_boot': 1000},
-                     'E21_decoder_oracle': {'decoder_steps': 1500, 'decoder_batch': 16, 'test_molecules': None}}},
+                     'E21_decoder_oracle': {'decoder_steps': 1500, 'decoder_batch': 16, 'test_molecules': None},
+                     'E30_annotation': {'recipe': 'cpu', 'bank': 'default'}}},
     'paper': {'description': "the paper's model sizes on MassSpecGym-format data (--data DIR); needs a GPU, and real weights "
                              "passed as overrides target (hf:ChemBERTa) and spectrum_checkpoint (DreaMS ssl_model.ckpt)",
               'needs_data': True, 'notebooks': {
@@ -70,7 +73,8 @@ PROFILES = {
                                      'val_molecules': 200, 'test_molecules': None, 'n_samples': 100, 'mces_spectra': None, 'mces_ks': [1, 10],
                                      'n_boot': 1000},
                   'E21_decoder_oracle': {'transformer_size': {'d_model': 128, 'n_layers': 3, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
-                                         'decoder_steps': 10_000, 'decoder_batch': 32, 'test_molecules': None}}},
+                                         'decoder_steps': 10_000, 'decoder_batch': 32, 'test_molecules': None},
+                  'E30_annotation': {'recipe': 'paper', 'bank': 'default'}}},
     'smoke': {'description': 'tests only: every notebook once with tiny parameters (pass a tiny benchmark with --data)',
               'needs_data': True, 'notebooks': {
                   'E01_data_overview': {'max_spectra': 300},
@@ -86,7 +90,8 @@ PROFILES = {
                                      'test_molecules': 4, 'n_samples': 4, 'mces_spectra': 4, 'mces_ks': [1, 2], 'n_boot': 10,
                                      'n_examples': 2},
                   'E21_decoder_oracle': {'transformer_size': {'d_model': 16, 'n_layers': 1, 'n_heads': 2}, 'sgno_size': {'hidden': 16},
-                                         'decoder_steps': 10, 'decoder_batch': 8, 'test_molecules': 8, 'noise_levels': [0.0, 0.1]}}},
+                                         'decoder_steps': 10, 'decoder_batch': 8, 'test_molecules': 8, 'noise_levels': [0.0, 0.1]},
+                  'E30_annotation': {'recipe': 'tiny', 'bank': 'benchmark', 'max_spectra': 30, 'report_spectra': 2, 'n_workers': 0, 'n_boot': 10}}},
 }
 
 def get_profile(profile:str) -> dict:
