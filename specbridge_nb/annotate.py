@@ -13,8 +13,8 @@ import pandas as pd
 from fastcore.script import Param, call_parse
 
 from .confidence import ConfidenceCalibrator
-from .core import (InputError, command_outputs, console_entry, device_name, get_device, nonnegative_int, positive_float,
-                                positive_int, read_json, write_json)
+from .core import (InputError, check_precision, command_outputs, console_entry, device_name, get_device, nonnegative_int,
+                                positive_float, positive_int, precision_name, read_json, write_json)
 from .data import read_candidates
 from .molecule_index import MoleculeIndex, open_molecule_index
 from .molecules import ADDUCT_MASSES, check_adduct, molecule_key
@@ -78,10 +78,11 @@ def _merge_same_molecules(t:pd.DataFrame) -> pd.DataFrame:
 
 def rank_candidates(model, spectra:pd.DataFrame, tables:list[pd.DataFrame], # SpecBridge, spectra, their candidate tables
                     calibrator:ConfidenceCalibrator|None=None, top:int|None=10, # Top-1 confidence; candidates kept per spectrum (None: all)
-                    min_confidence:float=0., batch_size:int=256, progress:bool=True) -> pd.DataFrame:
+                    min_confidence:float=0., batch_size:int=256, progress:bool=True,
+                    precision:str='fp32') -> pd.DataFrame: # Of the spectrum side (`train.encode_spectra`)
     "The `top` best candidates of every spectrum by SpecBridge score, with the top-1's confidence and the decision."
     tables = [_merge_same_molecules(t) if len(t) else t.assign(inchikey14=[]) for t in tables]
-    qv = encode_spectra(model, spectra, batch_size, progress)  # (Q, d_mol)
+    qv = encode_spectra(model, spectra, batch_size, progress, precision)  # (Q, d_mol)
     bank = model.target.bank(list(dict.fromkeys(s for t in tables for s in t.smiles)), progress=progress)
     rows = []
     for q, sid, t in zip(qv, spectra.identifier, tables):
@@ -225,9 +226,11 @@ def annotate_files(spectra, model, out, # Spectrum file, model folder, output fo
                    bank:Sequence|None=None, candidates=None, # Bank SMILES files; or a candidate JSON {identifier: [SMILES]}
                    ppm:float=10., adducts:Sequence[str]=('[M+H]+', '[M+Na]+'), top:int=10, min_confidence:float=0.,
                    skip_bad:bool=False, device='auto', overwrite:bool=False, progress:bool=True,
-                   report_spectra:int=50) -> dict: # Spectra drawn in report.ipynb/.html (0: no report)
+                   report_spectra:int=50, # Spectra drawn in report.ipynb/.html (0: no report)
+                   precision:str='fp32') -> dict: # 'fp32' or 'bf16' for the spectrum side
     "Annotate the spectra of a file with a trained SpecBridge; write `annotations.tsv`, `summary.json` and the report into `out`."
     out = Path(out); paths = [out/'annotations.tsv', out/'summary.json'] + ([out/'report.ipynb', out/'report.html'] if report_spectra else [])
+    check_precision(precision)
     if not 0 <= min_confidence <= 1: raise InputError(f'min_confidence is a probability in [0, 1], got {min_confidence}', field='min_confidence')
     with command_outputs(*paths, overwrite=overwrite) as tmps:
         tmp_tsv, tmp_json = tmps[:2]
@@ -238,14 +241,15 @@ def annotate_files(spectra, model, out, # Spectrum file, model folder, output fo
         pools = read_candidates(candidates) if candidates else None
         index = None if pools is not None else open_molecule_index(bank or default_bank_files(meta), progress=progress)
         tables = spectrum_candidates(df, index, pools, adducts, ppm)
-        ann = rank_candidates(net, df, tables, cal, top, min_confidence, progress=progress)
+        ann = rank_candidates(net, df, tables, cal, top, min_confidence, progress=progress, precision=precision)
         ann.to_csv(tmp_tsv, sep='\t', index=False, lineterminator='\n')
         n_cand = np.array([len(t) for t in tables])
         summary = dict(spectra=len(df), with_candidates=int((n_cand > 0).sum()), without_candidates=df.identifier[n_cand == 0].tolist(),
                        median_candidates=float(np.median(n_cand)), annotated=int((ann[ann['rank'] == 1].decision == 'annotated').sum()),
                        calibrated=cal is not None, settings=dict(spectra=str(Path(spectra).resolve()), model=str(Path(model).resolve()),
                        bank=[str(Path(b).resolve()) for b in bank or []] or None, candidates=str(candidates) if candidates else None,
-                       ppm=ppm, adducts=list(adducts), top=top, min_confidence=min_confidence, target=meta.get('target')))
+                       ppm=ppm, adducts=list(adducts), top=top, min_confidence=min_confidence, target=meta.get('target'),
+                       precision=precision))
         write_json(summary, tmp_json)
         if report_spectra: write_report(*tmps[2:], tmp_tsv, spectra, tmp_json, report_spectra)
     return dict(summary, annotations=paths[0], summary_path=paths[1], report=paths[3] if report_spectra else None)
@@ -265,13 +269,14 @@ def specbridge_annotate(spectra:str=None, # Spectra of unknown molecules: .mgf, 
                         skip_bad:bool=False, # Leave bad records out (reported) instead of stopping
                         report_spectra:nonnegative_int=50, # Spectra drawn in report.ipynb / report.html (0: no report)
                         device:device_name='auto', # 'auto', 'cpu' or 'cuda'
+                        precision:precision_name='fp32', # 'fp32', or 'bf16' (bfloat16 matrix products; faster where supported)
                         overwrite:bool=False, # Replace earlier outputs in --out
                         quiet:bool=False): # No progress bars
     "Annotate spectra of unknown molecules with a trained SpecBridge: ranked candidates with a calibrated confidence."
     try:
         if not (spectra and model and out): raise InputError('--spectra FILE, --model MODEL_DIR and --out DIR are required')
         res = annotate_files(spectra, model, out, bank, candidates, ppm, [a.strip() for a in adducts.split(',') if a.strip()], top,
-                             min_confidence, skip_bad, device, overwrite, not quiet, report_spectra)
+                             min_confidence, skip_bad, device, overwrite, not quiet, report_spectra, precision)
     except (InputError, FileNotFoundError) as e: sys.exit(f'specbridge_annotate: error: {e}')
     print(f"{res['annotations']}: {res['annotated']} of {res['spectra']} spectra annotated, "
           f"{res['spectra'] - res['with_candidates']} without candidates")

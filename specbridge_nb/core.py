@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['InputError', 'is_gzip', 'open_text', 'reading', 'read_text', 'atomic_write', 'stale_temporaries', 'write_json',
-           'read_json', 'check_output', 'command_outputs', 'project_root', 'data_dir', 'cache_dir', 'massbank_dir',
-           'fingerprint', 'file_sha256', 'load_torch', 'seed_everything', 'get_device', 'kebab_to_snake_argv',
-           'console_entry', 'positive_int', 'nonnegative_int', 'positive_float', 'device_name']
+__all__ = ['PRECISIONS', 'InputError', 'is_gzip', 'open_text', 'reading', 'read_text', 'atomic_write', 'stale_temporaries',
+           'write_json', 'read_json', 'check_output', 'command_outputs', 'project_root', 'data_dir', 'cache_dir',
+           'massbank_dir', 'fingerprint', 'file_sha256', 'load_torch', 'seed_everything', 'get_device',
+           'kebab_to_snake_argv', 'console_entry', 'positive_int', 'nonnegative_int', 'positive_float', 'device_name',
+           'check_precision', 'precision_name', 'autocast']
 
 # %% ../nbs/00_core.ipynb #39c67646
 class InputError(ValueError):
@@ -257,3 +258,20 @@ def device_name(s:str) -> str:
     try: get_device(s)
     except InputError as e: raise argparse.ArgumentTypeError(e.msg) from None
     return s
+
+PRECISIONS = ('fp32', 'bf16')  # inference precisions: float32, or bfloat16 matrix products (autocast) with float32 elsewhere
+
+def check_precision(p:str) -> str:
+    "`p` if it is one of `PRECISIONS`, else an `InputError` naming them."
+    if p not in PRECISIONS: raise InputError(f"unknown precision {p!r}; use {' or '.join(map(repr, PRECISIONS))}", field='precision')
+    return p
+
+def precision_name(s:str) -> str:
+    "A command-line inference precision, 'fp32' or 'bf16'."
+    try: return check_precision(s)
+    except InputError as e: raise argparse.ArgumentTypeError(e.msg) from None
+
+def autocast(device, precision:str='fp32'):
+    "Context for inference in `precision`: bfloat16 autocast on `device` for 'bf16', a no-op for 'fp32'."
+    import torch
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=check_precision(precision) == 'bf16')

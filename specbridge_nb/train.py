@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from . import core
 from .core import (InputError, atomic_write, command_outputs, device_name, file_sha256, fingerprint, get_device, load_torch,
-                                nonnegative_int, positive_float, positive_int, read_json, seed_everything, write_json)
+                                nonnegative_int, positive_float, positive_int, precision_name, read_json, seed_everything, write_json)
 from .confidence import ConfidenceCalibrator
 from .data import check_candidate_pools, load_benchmark, read_candidates, spectra_fingerprint
 from .losses import ALIGNMENT_KINDS, SymmetricInfoNCE, UniqueMoleculeBatchSampler, alignment_loss, orthogonality_penalty
@@ -401,14 +401,15 @@ def train_step(self:SpecBridgeTrainer) -> dict:
 
 # %% ../nbs/10_train.ipynb #87125f54
 def encode_spectra(model:SpecBridge, spectra, # DataFrame of spectra (`read_msg_tsv` columns) or a `PrefixCache` of them
-                   batch_size:int=256, progress:bool=False) -> np.ndarray:
+                   batch_size:int=256, progress:bool=False,
+                   precision:str='fp32') -> np.ndarray: # 'bf16': matrix products in bfloat16 (m/z Fourier features stay float32)
     "Query vectors (Q, d_mol) float32 of spectra, in eval mode without gradients."
     was, dev = model.training, next(model.parameters()).device
     peaks = None if isinstance(spectra, PrefixCache) else torch.from_numpy(preprocess_batch(spectra, model.cfg.n_peaks))
     pad, cut = spectra.pad if peaks is None else peaks[..., 0] == 0, model.encoder.cfg.padding == 'keys'  # (Q, N)
     order = np.argsort((~pad).sum(1).numpy(), kind='stable')  # similar lengths share a batch, which can be cut after its longest
     n = len(spectra); out = np.empty((n, model.cfg.d_mol), np.float32); model.eval()
-    with torch.no_grad():
+    with torch.no_grad(), core.autocast(dev, precision):
         for a in tqdm(range(0, n, batch_size), disable=not progress, desc='encoding spectra', unit='batch'):
             idx = order[a:a + batch_size]
             if peaks is None: q = model.from_prefix(*spectra.batch(idx, dev))
@@ -556,7 +557,8 @@ def load_specbridge(model_dir, device='cpu') -> tuple:
 def evaluate_specbridge(model:SpecBridge, spectra_df:pd.DataFrame, pools:dict, # Query spectra and {query smiles: [candidates]}
                         bank:EmbeddingBank|None=None, # Vectors of every pool molecule; None: embedded in `model.target`
                         batch_size:int=256, progress:bool=False,
-                        wrong_spectrum_seed:int|None=None) -> pd.DataFrame: # The control: each query scored with another molecule's spectrum
+                        wrong_spectrum_seed:int|None=None, # The control: each query scored with another molecule's spectrum
+                        precision:str='fp32') -> pd.DataFrame: # Of the spectrum side ('fp32' or 'bf16', see `encode_spectra`)
     "Rank of the true molecule in each spectrum's pool by cosine similarity (one row per spectrum, see `retrieval.rank_pools`)."
     if bank is None:  # (a query without a pool is reported by rank_pools)
         mols = dict.fromkeys(s for q in dict.fromkeys(spectra_df.smiles) for s in pools.get(q, []))
@@ -565,7 +567,7 @@ def evaluate_specbridge(model:SpecBridge, spectra_df:pd.DataFrame, pools:dict, #
     if bank.fingerprint != want:
         raise InputError(f'candidate vectors of space {bank.fingerprint}, but the model was trained against {want} '
                          f'({TargetSpec(**model.cfg.target).label})', field='target')
-    qv = encode_spectra(model, spectra_df, batch_size, progress)
+    qv = encode_spectra(model, spectra_df, batch_size, progress, precision)
     if wrong_spectrum_seed is not None:
         keys = {s: molecule_key(s) for s in set(spectra_df.smiles)}
         qv = qv[other_molecule_order([keys[s] for s in spectra_df.smiles], wrong_spectrum_seed)]
@@ -728,7 +730,8 @@ def evaluate_from_files(spectra, candidates, model, out, # TSV, candidate JSON, 
                         mces:bool=False, fold:str='test', n_boot:int=1000, batch_size:int=256,
                         device='auto', progress:bool=True,
                         overwrite:bool=False, # Replace existing outputs (otherwise they are an error, raised before any work)
-                        precursor_ppm:float|None=50., strict:bool=False) -> dict: # Precursor m/z check (`check_precursor_mz`)
+                        precursor_ppm:float|None=50., strict:bool=False, # Precursor m/z check (`check_precursor_mz`)
+                        precision:str='fp32') -> dict: # Of the spectrum side: 'fp32' or 'bf16'
     "Evaluate a trained SpecBridge on one fold of a spectra file and a candidate file; write metrics JSON and a ranks CSV."
     if batch_size < 1 or n_boot < 0: raise InputError(f'batch_size must be > 0 and n_boot >= 0, got {batch_size} and {n_boot}')
     out = Path(out); ranks_path = out.with_name(out.stem + '_ranks.csv')
@@ -739,11 +742,12 @@ def evaluate_from_files(spectra, candidates, model, out, # TSV, candidate JSON, 
     df = df[df.fold == fold].reset_index(drop=True)
     if precursor_ppm is not None: check_precursor_mz(df, precursor_ppm, strict, file=spectra)
     pools = read_candidates(candidates); check_candidate_pools(df.smiles, pools, file=candidates)
-    ranks = evaluate_specbridge(net, df, pools, batch_size=batch_size, progress=progress)
+    ranks = evaluate_specbridge(net, df, pools, batch_size=batch_size, progress=progress, precision=core.check_precision(precision))
     metrics = retrieval_metrics(ranks, n_boot=n_boot)
     if mces:
         ranks, m = mces_at_1(ranks, n_boot=n_boot, progress=progress); metrics = pd.concat([metrics, m], ignore_index=True)
     settings = dict(spectra=str(Path(spectra).resolve()), candidates=str(Path(candidates).resolve()), fold=fold, n_boot=n_boot, mces=mces,
+                    precision=precision,
                     target=net.target.spec.label, n_spectra=len(df), n_molecules=int(ranks.molecule.nunique()))
     with command_outputs(out, ranks_path, overwrite=overwrite) as (tmp_out, tmp_ranks):  # both files appear together
         with open(tmp_ranks, 'w') as f: ranks.to_csv(f, index=False)
@@ -757,15 +761,19 @@ def specbridge_evaluate(spectra:str=None, # MassSpecGym-format TSV (plain or gzi
                         out:str=None, # Metrics JSON to write; per-query ranks go to <out stem>_ranks.csv
                         mces:bool=False, # Also compute MCES@1 (slow)
                         fold:str='test', # Fold of the spectra file to score
-                        n_boot:nonnegative_int=1000, batch_size:positive_int=256, device:device_name='auto', # Bootstrap resamples; batch; device
+                        n_boot:nonnegative_int=1000, # Bootstrap resamples of the intervals
+                        batch_size:positive_int=256, # Spectra per batch
+                        device:device_name='auto', # 'auto', 'cpu' or 'cuda'
+                        precision:precision_name='fp32', # 'fp32', or 'bf16' (bfloat16 matrix products; faster where supported)
                         overwrite:bool=False, # Replace existing outputs
-                        precursor_ppm:positive_float=50., strict:bool=False, # Precursor m/z check: tolerance; an error instead of a warning
-                        quiet:bool=False):
+                        precursor_ppm:positive_float=50., # Warn about spectra whose precursor m/z is this far from molecule + adduct
+                        strict:bool=False, # Such spectra are an error instead of a warning
+                        quiet:bool=False): # No progress bars
     "Evaluate a trained SpecBridge model on a spectra file and candidate pools: metrics with bootstrap CIs, per-query ranks."
     try:
         if None in (spectra, candidates, model, out): raise InputError('--spectra, --candidates, --model and --out are required')
         res = evaluate_from_files(spectra, candidates, model, out, mces, fold, n_boot, batch_size, device, not quiet, overwrite,
-                                  precursor_ppm, strict)
+                                  precursor_ppm, strict, precision)
     except (InputError, FileNotFoundError) as e: sys.exit(f'specbridge_evaluate: error: {e}')
     m = res['metrics']
     print(m[m.metric.isin(['recall@1', 'recall@5', 'mrr'])].to_string(index=False))

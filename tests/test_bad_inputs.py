@@ -9,6 +9,7 @@ import pytest
 import torch
 from fastcore.script import anno_parser
 
+from specbridge_nb.annotate import read_unknown_spectra, specbridge_annotate
 from specbridge_nb.baselines import FingerprintFFN, load_fingerprint_model, save_fingerprint_model
 from specbridge_nb.core import InputError, atomic_write, command_outputs, load_torch, read_json, stale_temporaries
 from specbridge_nb.data import _tiny_benchmark, check_candidate_pools, load_benchmark, read_candidates, read_corpus, write_candidates
@@ -250,7 +251,12 @@ CLI_CASES = [(specbridge_evaluate, ['--batch_size', '0'], r'argument --batch_siz
              (specbridge_train, ['--max_steps', '-3'], r'argument --max_steps: must be a whole number > 0'),
              (specbridge_train, ['--epochs', '0'], r'argument --epochs: must be a whole number > 0'),
              (specbridge_train, ['--batch_size', 'many'], r'argument --batch_size: must be a whole number > 0'),
-             (specbridge_train, ['--unfrozen_blocks', '-1'], r'argument --unfrozen_blocks: must be a whole number >= 0')]
+             (specbridge_train, ['--unfrozen_blocks', '-1'], r'argument --unfrozen_blocks: must be a whole number >= 0'),
+             (specbridge_evaluate, ['--precision', 'fp16'], r"argument --precision: unknown precision 'fp16'"),
+             (specbridge_annotate, ['--precision', 'half'], r"argument --precision: unknown precision 'half'"),
+             (specbridge_annotate, ['--ppm', '0'], r'argument --ppm: must be a finite number > 0'),
+             (specbridge_annotate, ['--top', '0'], r'argument --top: must be a whole number > 0'),
+             (specbridge_annotate, ['--report_spectra', '-1'], r'argument --report_spectra: must be a whole number >= 0')]
 if not torch.cuda.is_available():
     CLI_CASES.append((specbridge_train, ['--device', 'cuda'], r'argument --device: .*torch sees no CUDA device'))
 
@@ -350,3 +356,23 @@ def test_reproduce_keeps_earlier_figures(tmp_path):
     (tmp_path/'file').write_text('x')
     with expect(InputError, r"file, field 'out': is a file, not a folder"):
         run_chain('smoke', data=d, only='E01', out_dir=tmp_path/'file', runs_dir=tmp_path/'runs')
+
+
+# ---------------------------------------------------------------- spectra of unknown molecules (specbridge_annotate)
+UNKNOWN_CASES = {  # (file name, text, message parts)
+    'tsv without precursor_mz': ('u.tsv', 'identifier\tmzs\tintensities\nq1\t91.05\t1.0\n', ['u.tsv', 'row 1', "missing required columns ['precursor_mz']"]),
+    'tsv precursor not a number': ('u.tsv', 'identifier\tmzs\tintensities\tprecursor_mz\nq1\t91.05\t1.0\tabc\n',
+                                   ['u.tsv', 'row 2', "field 'precursor_mz'", "not a number: 'abc'"]),
+    'mgf without pepmass': ('u.mgf', 'BEGIN IONS\nTITLE=a\n91.05 1.0\nEND IONS\n', ['u.mgf', 'row 1', "field 'precursor_mz'", 'missing value']),
+    'mgf negative m/z': ('u.mgf', 'BEGIN IONS\nPEPMASS=100\n-91.05 1.0\nEND IONS\n', ['u.mgf', 'row 1', 'm/z must be > 0']),
+    'unknown suffix': ('u.mzML', '<mzML/>', ['u.mzML', "unknown spectrum file type 'mzml'"]),
+    'empty mgf': ('u.mgf', '\n', ['u.mgf', 'no MGF records']),
+}
+
+
+@pytest.mark.parametrize('case', UNKNOWN_CASES)
+def test_unknown_spectra(case, tmp_path):
+    name, text, msg = UNKNOWN_CASES[case]
+    (tmp_path/name).write_text(text)
+    with pytest.raises(InputError) as e: read_unknown_spectra(tmp_path/name)
+    assert all(m in str(e.value) for m in msg), str(e.value)
