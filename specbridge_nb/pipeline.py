@@ -25,6 +25,9 @@ CHAIN = [
     'E02_pretrain_molecule_lm',  # fig2a (MLM loss, isomer similarity), tab2a (tokenizer coverage, model size, isomer check)
     'E03_pretrain_spectrum_ssl',  # fig3a (masked-peak loss and val accuracy before/after), tab3a (encoder, settings, accuracy)
     'E10_main_results',  # tab2 (SpecBridge vs baselines, all candidate sets, CIs), tab2b (gain over the prior), tab2c, fig2, fig2b, ranks
+    'E15_pool_size',  # tab15, fig15 (Recall@k as pools are cut to 2 ... all candidates; the paper's Figure 2)
+    'E17_separation',  # tab17, fig17 (cosine to the true molecule vs the decoys, margins; Figure 4)
+    'E18_hardness',  # tab18 (decoy similarity to the truth), tab18b, fig18 (Recall@1 by hardness; Table 9, Figure 5)
     'E20_spec2graph',  # tab20 (de novo: both decoders vs random valid molecules, CIs), tab20b/c (training, val selection), fig20a-c, samples
     'E21_decoder_oracle',  # fig21 and tab21 (exact recovery from true eigenvectors vs sign flips and noise)
     'E30_annotation',  # tab30 (test fold annotated as unknowns: coverage, top-1/top-10, ECE), tab30b/c, fig30a-b (reliability, abstention)
@@ -41,6 +44,7 @@ PROFILES = {
                  'E20_spec2graph': {'steps': 300, 'decoder_steps': 200, 'decoder_batch': 16, 'samplers': ['ddim:20', 'ddim:50'],
                                     'val_molecules': 15, 'test_molecules': 25, 'n_samples': 10, 'mces_spectra': 0, 'n_boot': 1000},
                  'E21_decoder_oracle': {'decoder_steps': 200, 'decoder_batch': 16, 'test_molecules': 60},
+                 'E15_pool_size': {'recipe': 'demo'}, 'E17_separation': {'recipe': 'demo'}, 'E18_hardness': {'recipe': 'demo'},
                  'E30_annotation': {'recipe': 'demo', 'bank': 'benchmark'}}},
     'massbank': {'description': 'the MassBank benchmark in MassSpecGym format (--data DIR); sized for a CPU day or a GPU hour',
                  'needs_data': True, 'notebooks': {
@@ -57,6 +61,7 @@ PROFILES = {
                                         'samplers': ['ddim:20', 'ddim:50', 'ddim:50:1'], 'val_molecules': 40, 'test_molecules': 60,
                                         'n_samples': 10, 'mces_spectra': 100, 'mces_ks': [1, 10], 'n_boot': 1000},
                      'E21_decoder_oracle': {'decoder_steps': 1500, 'decoder_batch': 16, 'test_molecules': None},
+                     'E15_pool_size': {'recipe': 'cpu'}, 'E17_separation': {'recipe': 'cpu'}, 'E18_hardness': {'recipe': 'cpu'},
                      'E30_annotation': {'recipe': 'cpu', 'bank': 'default'}}},
     'paper': {'description': "the paper's model sizes on MassSpecGym-format data (--data DIR); needs a GPU, and real weights "
                              "passed as overrides target (hf:ChemBERTa) and spectrum_checkpoint (DreaMS ssl_model.ckpt)",
@@ -73,6 +78,7 @@ PROFILES = {
                                      'n_boot': 1000},
                   'E21_decoder_oracle': {'transformer_size': {'d_model': 128, 'n_layers': 3, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
                                          'decoder_steps': 10_000, 'decoder_batch': 32, 'test_molecules': None},
+                  'E15_pool_size': {'recipe': 'paper'}, 'E17_separation': {'recipe': 'paper'}, 'E18_hardness': {'recipe': 'paper'},
                   'E30_annotation': {'recipe': 'paper', 'bank': 'default'}}},
     'smoke': {'description': 'tests only: every notebook once with tiny parameters (pass a tiny benchmark with --data)',
               'needs_data': True, 'notebooks': {
@@ -90,6 +96,8 @@ PROFILES = {
                                      'n_examples': 2},
                   'E21_decoder_oracle': {'transformer_size': {'d_model': 16, 'n_layers': 1, 'n_heads': 2}, 'sgno_size': {'hidden': 16},
                                          'decoder_steps': 10, 'decoder_batch': 8, 'test_molecules': 8, 'noise_levels': [0.0, 0.1]},
+                  'E15_pool_size': {'recipe': 'tiny', 'sizes': [2, None], 'seeds': [0, 1], 'n_boot': 10},
+                  'E17_separation': {'recipe': 'tiny', 'n_boot': 10}, 'E18_hardness': {'recipe': 'tiny', 'n_boot': 10},
                   'E30_annotation': {'recipe': 'tiny', 'bank': 'benchmark', 'max_spectra': 30, 'report_spectra': 2, 'n_workers': 0, 'n_boot': 10}}},
 }
 
