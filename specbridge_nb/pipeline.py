@@ -41,10 +41,10 @@ PROFILES = {
                  'E03_pretrain_spectrum_ssl': {'recipe': 'demo'},
                  'E10_main_results': {'recipe': 'demo', 'ffn_epochs': 50, 'deepsets_epochs': 30, 'fourier_epochs': 4,
                                       'mlp_epochs': 30, 'baseline_lr': 1e-3, 'n_boot': 1000, 'mces': False},
+                 'E15_pool_size': {'recipe': 'demo'}, 'E17_separation': {'recipe': 'demo'}, 'E18_hardness': {'recipe': 'demo'},
                  'E20_spec2graph': {'steps': 300, 'decoder_steps': 200, 'decoder_batch': 16, 'samplers': ['ddim:20', 'ddim:50'],
                                     'val_molecules': 15, 'test_molecules': 25, 'n_samples': 10, 'mces_spectra': 0, 'n_boot': 1000},
                  'E21_decoder_oracle': {'decoder_steps': 200, 'decoder_batch': 16, 'test_molecules': 60},
-                 'E15_pool_size': {'recipe': 'demo'}, 'E17_separation': {'recipe': 'demo'}, 'E18_hardness': {'recipe': 'demo'},
                  'E30_annotation': {'recipe': 'demo', 'bank': 'benchmark'}}},
     'massbank': {'description': 'the MassBank benchmark in MassSpecGym format (--data DIR); sized for a CPU day or a GPU hour',
                  'needs_data': True, 'notebooks': {
@@ -57,11 +57,11 @@ PROFILES = {
                                           'specbridge_variants': {'SpecBridge, InfoNCE': {'objective': 'contrastive', 'batch_order': 'random'},
                                                                   'SpecBridge, local MLM target': {'target': {
                                                                       'target': 'local-mlm', 'pooling': 'cls', 'transform': 'none'}}}},
+                     'E15_pool_size': {'recipe': 'cpu'}, 'E17_separation': {'recipe': 'cpu'}, 'E18_hardness': {'recipe': 'cpu'},
                      'E20_spec2graph': {'steps': 3000, 'decoder_steps': 1500, 'decoder_batch': 16,
                                         'samplers': ['ddim:20', 'ddim:50', 'ddim:50:1'], 'val_molecules': 40, 'test_molecules': 60,
                                         'n_samples': 10, 'mces_spectra': 100, 'mces_ks': [1, 10], 'n_boot': 1000},
                      'E21_decoder_oracle': {'decoder_steps': 1500, 'decoder_batch': 16, 'test_molecules': None},
-                     'E15_pool_size': {'recipe': 'cpu'}, 'E17_separation': {'recipe': 'cpu'}, 'E18_hardness': {'recipe': 'cpu'},
                      'E30_annotation': {'recipe': 'cpu', 'bank': 'default'}}},
     'paper': {'description': "the paper's model sizes on MassSpecGym-format data (--data DIR); needs a GPU, and real weights "
                              "passed as overrides target (hf:ChemBERTa) and spectrum_checkpoint (DreaMS ssl_model.ckpt)",
@@ -71,6 +71,7 @@ PROFILES = {
                   'E03_pretrain_spectrum_ssl': {'recipe': 'paper'},
                   'E10_main_results': {'recipe': 'paper', 'ffn_epochs': 50, 'deepsets_epochs': 50, 'fourier_epochs': 50,
                                        'n_boot': 1000, 'mces': True},
+                  'E15_pool_size': {'recipe': 'paper'}, 'E17_separation': {'recipe': 'paper'}, 'E18_hardness': {'recipe': 'paper'},
                   'E20_spec2graph': {'size': 'large', 'steps': 50_000, 'batch_size': 64, 'lr': 3e-4, 'warmup': 1000,
                                      'transformer_size': {'d_model': 128, 'n_layers': 3, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
                                      'decoder_steps': 10_000, 'decoder_batch': 32, 'samplers': ['ddim:50', 'ddim:100', 'ddpm'],
@@ -78,7 +79,6 @@ PROFILES = {
                                      'n_boot': 1000},
                   'E21_decoder_oracle': {'transformer_size': {'d_model': 128, 'n_layers': 3, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
                                          'decoder_steps': 10_000, 'decoder_batch': 32, 'test_molecules': None},
-                  'E15_pool_size': {'recipe': 'paper'}, 'E17_separation': {'recipe': 'paper'}, 'E18_hardness': {'recipe': 'paper'},
                   'E30_annotation': {'recipe': 'paper', 'bank': 'default'}}},
     'smoke': {'description': 'tests only: every notebook once with tiny parameters (pass a tiny benchmark with --data)',
               'needs_data': True, 'notebooks': {
@@ -89,6 +89,8 @@ PROFILES = {
                                        'prior_negatives': 500, 'n_boot': 10, 'mces': False, 'fresh': True,
                                        'specbridge_variants': {'SpecBridge, InfoNCE': {'objective': 'contrastive'},
                                                                'SpecBridge, whitened': {'target': {'transform': 'whiten'}}}},
+                  'E15_pool_size': {'recipe': 'tiny', 'sizes': [2, None], 'seeds': [0, 1], 'n_boot': 10},
+                  'E17_separation': {'recipe': 'tiny', 'n_boot': 10}, 'E18_hardness': {'recipe': 'tiny', 'n_boot': 10},
                   'E20_spec2graph': {'steps': 20, 'batch_size': 8, 'warmup': 5, 'fresh': True,
                                      'transformer_size': {'d_model': 16, 'n_layers': 1, 'n_heads': 2}, 'sgno_size': {'hidden': 16},
                                      'decoder_steps': 10, 'decoder_batch': 8, 'samplers': ['ddim:5', 'ddim:10'], 'val_molecules': 4,
@@ -96,8 +98,6 @@ PROFILES = {
                                      'n_examples': 2},
                   'E21_decoder_oracle': {'transformer_size': {'d_model': 16, 'n_layers': 1, 'n_heads': 2}, 'sgno_size': {'hidden': 16},
                                          'decoder_steps': 10, 'decoder_batch': 8, 'test_molecules': 8, 'noise_levels': [0.0, 0.1]},
-                  'E15_pool_size': {'recipe': 'tiny', 'sizes': [2, None], 'seeds': [0, 1], 'n_boot': 10},
-                  'E17_separation': {'recipe': 'tiny', 'n_boot': 10}, 'E18_hardness': {'recipe': 'tiny', 'n_boot': 10},
                   'E30_annotation': {'recipe': 'tiny', 'bank': 'benchmark', 'max_spectra': 30, 'report_spectra': 2, 'n_workers': 0, 'n_boot': 10}}},
 }
 
