@@ -24,7 +24,7 @@ Run from the repository root:
     .venv/bin/python benchmarks/throughput.py --sizes none --targets minimol,rxnfp --threads 1   # molecule banks only
     .venv/bin/python benchmarks/throughput.py --sizes paper --threads 1,2 --precisions fp32,bf16   # against both bounds
 """
-import argparse, os, platform, statistics, time
+import argparse, os, statistics, time
 
 import numpy as np
 import pandas as pd
@@ -42,17 +42,14 @@ from specbridge_nb.spectrum_encoder import count_parameters
 from specbridge_nb.target_space import load_target_encoder, parse_target
 from specbridge_nb.train import SpecBridgeConfig, build_specbridge
 
+from benchmarks_common import cpu_name, random_spectra
+
 N_CANDIDATES, TOP_K = 1500, 10  # gallery per query (average Spectraverse pool) and neighbours returned, as in the paper
 CHEMBERTA = {k: CHEMBERTA_CONFIGS['Derify/ChemBERTa_augmented_pubchem_13m'][k]
              for k in ('hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size')}
 SIZES = dict(paper=(SpecBridgeConfig.paper, CHEMBERTA), cpu=(SpecBridgeConfig.small, MOLECULE_LM_SMALL))
 NCI_SMILES = os.path.join(RDConfig.RDDataDir, 'NCI', 'first_5K.smi')
 
-
-def cpu_name() -> str:
-    "The CPU model from /proc/cpuinfo (Linux), else what `platform` knows."
-    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
-    except (OSError, StopIteration): return platform.processor() or platform.machine()
 
 def sync(device):
     if device.type == 'cuda': torch.cuda.synchronize(device)
@@ -93,13 +90,6 @@ def molecule_flops(cfg, n_tokens:int) -> float:
     "Analytic FLOPs of one SMILES of `n_tokens` tokens through a RoBERTa encoder (no pooler; embeddings are look-ups)."
     h, f, L, T = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers, n_tokens
     return 2 * L * T * (4 * h * h + 2 * h * f + 2 * T * h)
-
-def random_spectra(n:int, n_peaks:int, rng) -> pd.DataFrame:
-    "Raw query spectra with n_peaks+20 random fragments below a random precursor, so all top-`n_peaks` rows are filled."
-    prec = rng.uniform(150, 900, n)
-    return pd.DataFrame(dict(identifier=[f'q{i}' for i in range(n)], precursor_mz=prec,
-                             mz=[np.sort(rng.uniform(40, p, n_peaks + 20)) for p in prec],
-                             intensity=[rng.exponential(1., n_peaks + 20) for _ in prec]))
 
 def molecule_encoder(size_kw:dict, tokenizer, device) -> MoleculeEncoder:
     "A frozen MoleculeEncoder around a randomly initialised RoBERTa of the given sizes (no weights read)."
