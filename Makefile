@@ -6,7 +6,7 @@ PROFILE ?= demo
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: install reproduce test export clean-nbs check-sync lab
+.PHONY: install reproduce test export clean-nbs check-sync lab readme-tables
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,7 @@ clean-nbs: install
 
 lab: install
 	$(BIN)/jupyter lab nbs
+
+# Rewrite the README's result tables from the committed tables in figures/ (numbers are never typed by hand)
+readme-tables: install
+	$(BIN)/python -c "from specbridge_nb.report import update_readme; print('updated:', *update_readme())"

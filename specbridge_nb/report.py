@@ -14,8 +14,8 @@ import pandas as pd
 from .core import InputError, atomic_write, file_sha256, project_root, read_json, write_json
 
 # %% auto #0
-__all__ = ['DPI', 'LIBRARIES', 'set_plot_style', 'save_fig', 'markdown_table', 'save_table', 'figures_dir', 'library_versions',
-           'git_state', 'output_files', 'write_manifest']
+__all__ = ['DPI', 'LIBRARIES', 'README_TABLES', 'set_plot_style', 'save_fig', 'markdown_table', 'save_table', 'figures_dir',
+           'library_versions', 'git_state', 'output_files', 'write_manifest', 'summary_table', 'update_readme']
 
 # %% ../nbs/30_report.ipynb #84c8a434
 DPI = 150  # resolution of every saved PNG
@@ -156,3 +156,52 @@ def write_manifest(out_dir, # Output folder of the run
                            'libraries': library_versions()},
            **_jsonable(extra or {}), 'files': output_files(out_dir)}
     return write_json(man, path)
+
+# %% ../nbs/30_report.ipynb #3e0a1002
+def summary_table(long:pd.DataFrame, # Long metrics table (`candidate_set`, `subset`, `method`, `metric`, value, CI, `chance`)
+                  methods:list, # Rows, in order (methods absent from the table are left out)
+                  columns:list, # (candidate_set, subset, header) per column
+                  metric:str='recall@1', scale:float=100., digits:int=1) -> str:
+    "Markdown table: chance, then each method's value [CI] per column."
+    m = long[long.metric == metric]
+    def cell(rows, field='value'):
+        if not len(rows): return '-'
+        r = rows.iloc[0]
+        if field == 'chance': return f'{scale * r.chance:.{digits}f}'
+        ci = '' if pd.isna(r.ci_low) else f' [{scale * r.ci_low:.{digits}f}, {scale * r.ci_high:.{digits}f}]'
+        return f'{scale * r.value:.{digits}f}{ci}'
+    pick = lambda meth, s, sub: m[(m.method == meth) & (m.candidate_set == s) & (m.subset == sub)]
+    first = m.method.iloc[0] if len(m) else None
+    lines = ['| method | ' + ' | '.join(h for _, _, h in columns) + ' |', '|---' * (len(columns) + 1) + '|']
+    if 'chance' in m and m.chance.notna().any(): lines.append('| chance | ' + ' | '.join(cell(pick(first, s, sub), 'chance') for s, sub, _ in columns) + ' |')
+    lines += ['| ' + meth + ' | ' + ' | '.join(cell(pick(meth, s, sub)) for s, sub, _ in columns) + ' |' for meth in methods if meth in set(m.method)]
+    return '\n'.join(lines) + '\n'
+
+README_TABLES = {  # name -> (source table in figures/, methods, columns, metric)
+    'tab2_recall_at_1': ('tab2_main_results_long.csv',
+                         ['Molecule prior (no spectrum)', 'Fingerprint FFN', 'DeepSets', 'DeepSets + Fourier', 'MLP, Morgan bits',
+                          'MLP, Morgan counts', 'MLP, SpecBridge target', 'Linear map (binned spectrum)', 'SpecBridge',
+                          'SpecBridge, wrong spectrum (control)', 'SpecBridge, InfoNCE', 'SpecBridge, local MLM target'],
+                         [('formula', 'n>=2', 'formula, n ≥ 2'), ('formula', 'n>=16', 'formula, n ≥ 16'),
+                          ('massbank_only', 'n>=2', 'MassBank-only, n ≥ 2')], 'recall@1'),
+    'tab2_mces_at_1': ('tab2_main_results_long.csv', ['Molecule prior (no spectrum)', 'Fingerprint FFN', 'SpecBridge'],
+                       [('formula', 'n>=2', 'formula, n ≥ 2'), ('massbank_only', 'n>=2', 'MassBank-only, n ≥ 2')], 'mces@1'),
+}
+
+def update_readme(readme=None, # README to update (default: the project's)
+                  figures=None, # Folder of the tables (default: figures/)
+                  tables:dict|None=None) -> list: # name -> (source, methods, columns, metric); default `README_TABLES`
+    "Rewrite every README table between its markers from its committed source table; returns the names updated."
+    readme, figures = Path(readme or project_root()/'README.md'), Path(figures or project_root()/'figures')
+    text, done = readme.read_text(encoding='utf-8'), []
+    for name, (src, methods, columns, metric) in (tables or README_TABLES).items():
+        if not (figures/src).exists(): continue
+        a, b = f'<!-- table:{name} -->', f'<!-- /table:{name} -->'
+        if text.count(a) != 1 or text.count(b) != 1 or text.index(a) > text.index(b):
+            raise InputError(f'needs exactly one {a} ... {b} pair for table {name!r}', file=readme)
+        scale, digits = (1., 2) if metric.startswith('mces') else (100., 1)
+        table = summary_table(pd.read_csv(figures/src), methods, columns, metric, scale, digits)
+        text = text[:text.index(a) + len(a)] + '\n' + table + text[text.index(b):]
+        done.append(name)
+    with atomic_write(readme) as f: f.write(text)
+    return done
