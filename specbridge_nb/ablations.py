@@ -12,11 +12,12 @@ import pandas as pd
 from .baselines import gain_over_prior
 from .core import InputError, fingerprint, get_device
 from .target_space import TargetSpec
-from .train import RECIPES, load_specbridge, recipe_target, train_from_benchmark
+from .retrieval import retrieval_metrics
+from .train import RECIPES, evaluate_specbridge, load_specbridge, recipe_target, train_from_benchmark
 
 # %% auto #0
 __all__ = ['PAPER_ABLATIONS', 'ABLATIONS', 'variant_target', 'variant_dir', 'train_variants', 'verdict', 'claims_table',
-           'variant_label', 'ablation_grid', 'plot_ablation']
+           'variant_label', 'ablation_grid', 'plot_ablation', 'ablation_results']
 
 # %% ../nbs/15_ablations.ipynb #ab150006
 def variant_target(recipe:str|dict, # A `train.RECIPES` name or entry
@@ -33,7 +34,8 @@ def variant_dir(runs_dir, # Folder of the profile's runs
                 data_dir=None, spectrum_checkpoint=None, # The benchmark folder and a given DreaMS checkpoint, if any
                ) -> Path:
     "The run folder of one variant: E10's `specbridge` for the recipe itself, else a folder named by all that defines the run."
-    runs_dir = Path(runs_dir)
+    runs_dir, base = Path(runs_dir), (RECIPES[recipe] if isinstance(recipe, str) else recipe)['specbridge']
+    overrides = {k: v for k, v in overrides.items() if k not in base or base[k] != v}  # a field set to the recipe's value is no change
     if not overrides and target == variant_target(recipe): return runs_dir/'specbridge'
     key = fingerprint(recipe, overrides, target.label, str(Path(data_dir).resolve()) if data_dir else None,
                       str(spectrum_checkpoint) if spectrum_checkpoint else None)
@@ -119,10 +121,10 @@ def claims_table(ranks:dict, # {label: ranks table (`retrieval.rank_pools` rows)
 # %% ../nbs/15_ablations.ipynb #ab150022
 _NCE = {'objective': 'contrastive', 'batch_order': 'random'}
 _FROZEN, _RANDOM = {'finetune_encoder': False, 'n_unfrozen_blocks': 0}, {'encoder_init': 'random', 'finetune_encoder': True}
+_LAST = lambda n: {'finetune_encoder': False, 'n_unfrozen_blocks': n}
 ABLATIONS = {
     'table3': dict(
-        title='Objective and spectrum-encoder initialisation (the paper\'s Table 3)',
-        keys=['objective', 'pretraining', 'encoder'],
+        title='objective and spectrum-encoder initialisation', keys=['objective', 'pretraining', 'encoder'],
         variants={('alignment', 'pretrained', 'fine-tuned'): {}, ('alignment', 'pretrained', 'frozen'): _FROZEN,
                   ('alignment', 'random', 'joint'): _RANDOM, ('contrastive', 'pretrained', 'fine-tuned'): _NCE,
                   ('contrastive', 'pretrained', 'frozen'): _NCE | _FROZEN, ('contrastive', 'random', 'joint'): _NCE | _RANDOM},
@@ -134,20 +136,44 @@ ABLATIONS = {
                  ('alignment', 'random', 'joint')),
                 ('fine-tuning the spectrum encoder beats freezing it (alignment)', ('alignment', 'pretrained', 'fine-tuned'),
                  ('alignment', 'pretrained', 'frozen'))]),
+    'table6': dict(
+        title='mapper capacity', keys=['mapper_blocks', 'mapper_hidden'],
+        variants={(d, w): {'mapper_blocks': d, 'mapper_hidden': w} for d in (0, 2, 4, 8) for w in (512, 1024, 2048)},
+        claims=[('a nonlinear mapper beats a linear one (2 blocks vs 0, width 2048)', (2, 2048), (0, 2048)),
+                ('depth helps: 8 blocks beat 2 (width 2048)', (8, 2048), (2, 2048)),
+                ('width helps: 2048 beats 512 (8 blocks)', (8, 2048), (8, 512))]),
+    'table7': dict(
+        title='spectrum-encoder unfreezing', keys=['n_unfrozen_blocks'],
+        variants={(n,): _LAST(n) for n in (0, 1, 2, 4)},
+        extra={'the recipe: whole encoder fine-tuned': {}},
+        claims=[('unfreezing the last 2 blocks beats freezing the encoder', (2,), (0,)),
+                ('unfreezing the last block beats freezing the encoder', (1,), (0,)),
+                ('unfreezing the last 2 blocks beats unfreezing 4', (2,), (4,))]),
+    'table8': dict(
+        title='mapper initialisation', keys=['mapper_init'],
+        variants={('orthogonal',): {'mapper_init': 'orthogonal'}, ('xavier',): {'mapper_init': 'xavier'}},
+        claims=[('orthogonal initialisation of the mapper beats Xavier', ('orthogonal',), ('xavier',))]),
 }
 
-def variant_label(key:tuple) -> str:
-    "A row label from its settings, e.g. 'alignment, pretrained, fine-tuned'."
-    return ', '.join(map(str, key))
+def variant_label(key:tuple, keys:list) -> str:
+    "A row label from its settings: text values as they are, numbers with their field, e.g. 'mapper_blocks 8, mapper_hidden 2048'."
+    return ', '.join(v if isinstance(v, str) else f'{k} {v}' for k, v in zip(keys, key))
 
-def ablation_grid(name:str) -> tuple[dict, list]:
-    "The variants ({label: overrides}) and the claims (dicts for `claims_table`, paper numbers as fractions) of one grid."
+def ablation_grid(name:str, # A key of `ABLATIONS`
+                  keep:list|None=None, # Keys (tuples, as in the paper's rows) of the variants to run; None: all
+                 ) -> tuple[dict, list, pd.DataFrame]:
+    "Variants ({label: overrides}), claims among them (dicts for `claims_table`) and the paper's rows (with a `variant` column)."
     if name not in ABLATIONS: raise InputError(f'unknown ablation {name!r}; known: {list(ABLATIONS)}', field='ablation')
     g = ABLATIONS[name]
-    paper = PAPER_ABLATIONS[name].set_index(g['keys'])
-    claims = [dict(claim=text, better=variant_label(a), worse=variant_label(b), paper_better=paper.loc[a, 'recall@1'] / 100,
-                   paper_worse=paper.loc[b, 'recall@1'] / 100) for text, a, b in g['claims']]
-    return {variant_label(k): dict(v) for k, v in g['variants'].items()}, claims
+    keep = list(g['variants']) if keep is None else [tuple(k) if isinstance(k, (list, tuple)) else (k,) for k in keep]
+    bad = [k for k in keep if k not in g['variants']]
+    if bad: raise InputError(f'{name}: no variant {bad[0]!r}; the grid has {list(g["variants"])}', field='keep')
+    paper = PAPER_ABLATIONS[name].assign(variant=lambda d: [variant_label(k, g['keys']) for k in d[g['keys']].itertuples(index=False)])
+    recall = dict(zip(paper[g['keys']].itertuples(index=False, name=None), paper['recall@1'] / 100))
+    variants = {variant_label(k, g['keys']): dict(g['variants'][k]) for k in keep} | {k: dict(v) for k, v in g.get('extra', {}).items()}
+    claims = [dict(claim=text, better=variant_label(a, g['keys']), worse=variant_label(b, g['keys']), paper_better=recall[a],
+                   paper_worse=recall[b]) for text, a, b in g['claims'] if a in keep and b in keep]
+    return variants, claims, paper
 
 # %% ../nbs/15_ablations.ipynb #ab150025
 def plot_ablation(table:pd.DataFrame, # One row per variant: label, value, ci_low, ci_high, paper (fractions)
@@ -161,3 +187,33 @@ def plot_ablation(table:pd.DataFrame, # One row per variant: label, value, ci_lo
     ax.set_yticks(y, table.label); ax.set(xlabel=metric, xlim=(0, 1), title=title); ax.legend(fontsize='small', loc='lower right')
     fig.tight_layout()
     return fig
+
+# %% ../nbs/15_ablations.ipynb #ab150028
+def ablation_results(runs:dict, # From `train_variants`
+                     test_df:pd.DataFrame, pools:dict, # Test spectra and the candidate pools they are ranked in
+                     paper:pd.DataFrame, claims:list, # From `ablation_grid`
+                     min_candidates:int=2, # Claims and the figure use the queries whose pool has at least this many candidates
+                     n_boot:int=1000, seed:int=0, title:str='') -> dict:
+    "Ranks, metrics (long), table (beside the paper's), claims, training and figure of one ablation grid."
+    mols = [c for q in dict.fromkeys(test_df.smiles) if q in pools for c in pools[q]]
+    banks, ranks = {}, {}
+    for label, v in runs.items():
+        space = v['net'].target
+        if space.fingerprint not in banks: banks[space.fingerprint] = space.bank(mols, progress=False)
+        ranks[label] = evaluate_specbridge(v['net'], test_df, pools, banks[space.fingerprint])
+    subset = 'all' if min_candidates == 1 else f'n>={min_candidates}'
+    metrics = pd.concat([retrieval_metrics(r, n_boot=n_boot, seed=seed).assign(variant=k) for k, r in ranks.items()], ignore_index=True)
+    shown = metrics[metrics.metric.isin(_COLS[:4])]
+    cells = [f'{100 * v:.1f}' + ('' if np.isnan(lo) else f' [{100 * lo:.1f}, {100 * hi:.1f}]') for v, lo, hi in zip(shown.value, shown.ci_low, shown.ci_high)]
+    table = (shown.assign(ours=cells).pivot_table(index=['subset', 'variant'], columns='metric', values='ours', aggfunc='first')
+             .reindex(columns=_COLS[:4]).reset_index()
+             .merge(paper[['variant', *_COLS[:4]]].rename(columns={c: f'paper {c}' for c in _COLS[:4]}), on='variant', how='left'))
+    order = {k: i for i, k in enumerate(dict.fromkeys([*metrics.subset, *runs]))}
+    table = table.sort_values(['subset', 'variant'], key=lambda c: c.map(order)).reset_index(drop=True)
+    training = pd.DataFrame([dict(variant=k, selected_step=v['res']['best_step'], total_steps=v['res']['total_steps'],
+                                  **{'val recall@1': (v['res']['best_metrics'] or {}).get('val_recall@1[n>=2]', np.nan)},
+                                  seconds=float(v['res']['log'].seconds.max()), folder=Path(v['dir']).name) for k, v in runs.items()])
+    r1 = metrics[(metrics.metric == 'recall@1') & (metrics.subset == subset)].merge(paper[['variant', 'recall@1']], on='variant', how='left')
+    fig = plot_ablation(r1.assign(label=r1.variant, paper=r1['recall@1'] / 100), title)
+    cl = claims_table(ranks, claims, 'recall@1', subset, n_boot, seed) if claims else pd.DataFrame(columns=['claim', 'verdict'])
+    return dict(ranks=ranks, metrics=metrics, table=table, claims=cl, training=training, figure=fig, subset=subset)

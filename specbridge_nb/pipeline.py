@@ -26,6 +26,9 @@ CHAIN = [
     'E03_pretrain_spectrum_ssl',  # fig3a (masked-peak loss and val accuracy before/after), tab3a (encoder, settings, accuracy)
     'E10_main_results',  # tab2 (SpecBridge vs baselines, all candidate sets, CIs), tab2b (gain over the prior), tab2c, fig2, fig2b, ranks
     'E11_objective_and_init',  # tab11, tab11b (alignment vs InfoNCE x pretrained/frozen/random encoder, the paper's claims), fig11
+    'E12_mapper_capacity',  # tab12, tab12b, fig12 (mapper depth x width; Table 6)
+    'E13_unfreezing',  # tab13, tab13b, fig13 (last 0/1/2/4 encoder blocks trained; Table 7)
+    'E14_mapper_init',  # tab14, tab14b, fig14 (orthogonal vs Xavier mapper initialisation; Table 8)
     'E15_pool_size',  # tab15, fig15 (Recall@k as pools are cut to 2 ... all candidates; the paper's Figure 2)
     'E17_separation',  # tab17, fig17 (cosine to the true molecule vs the decoys, margins; Figure 4)
     'E18_hardness',  # tab18 (decoy similarity to the truth), tab18b, fig18 (Recall@1 by hardness; Table 9, Figure 5)
@@ -42,7 +45,10 @@ PROFILES = {
                  'E03_pretrain_spectrum_ssl': {'recipe': 'demo'},
                  'E10_main_results': {'recipe': 'demo', 'ffn_epochs': 50, 'deepsets_epochs': 30, 'fourier_epochs': 4,
                                       'mlp_epochs': 30, 'baseline_lr': 1e-3, 'n_boot': 1000, 'mces': False},
-                 'E11_objective_and_init': {'recipe': 'demo'},
+                 'E11_objective_and_init': {'recipe': 'demo', 'max_steps': 150},
+                 'E12_mapper_capacity': {'recipe': 'demo', 'max_steps': 150, 'mapper_blocks': [0, 2, 8], 'mapper_hidden': [512, 2048]},
+                 'E13_unfreezing': {'recipe': 'demo', 'max_steps': 150, 'unfrozen_blocks': [0, 1, 2]},
+                 'E14_mapper_init': {'recipe': 'demo', 'max_steps': 150},
                  'E15_pool_size': {'recipe': 'demo'}, 'E17_separation': {'recipe': 'demo'}, 'E18_hardness': {'recipe': 'demo'},
                  'E20_spec2graph': {'steps': 300, 'decoder_steps': 200, 'decoder_batch': 16, 'samplers': ['ddim:20', 'ddim:50'],
                                     'val_molecules': 15, 'test_molecules': 25, 'n_samples': 10, 'mces_spectra': 0, 'n_boot': 1000},
@@ -57,7 +63,10 @@ PROFILES = {
                                           'mlp_epochs': 30, 'n_boot': 1000, 'mces': True,
                                           'mces_methods': ['Molecule prior (no spectrum)', 'Fingerprint FFN', 'SpecBridge'],
                                           'specbridge_variants': {'SpecBridge, InfoNCE': {'objective': 'contrastive', 'batch_order': 'random'}}},
-                     'E11_objective_and_init': {'recipe': 'cpu'},
+                     'E11_objective_and_init': {'recipe': 'cpu', 'max_steps': 271},  # ablations: one epoch per run, so each fits a CPU session
+                     'E12_mapper_capacity': {'recipe': 'cpu', 'max_steps': 271, 'mapper_blocks': [0, 2, 4, 8], 'mapper_hidden': [512, 2048]},
+                     'E13_unfreezing': {'recipe': 'cpu', 'max_steps': 271, 'unfrozen_blocks': [0, 1, 2, 4]},
+                     'E14_mapper_init': {'recipe': 'cpu', 'max_steps': 271},
                      'E15_pool_size': {'recipe': 'cpu'}, 'E17_separation': {'recipe': 'cpu'}, 'E18_hardness': {'recipe': 'cpu'},
                      'E20_spec2graph': {'steps': 3000, 'decoder_steps': 1500, 'decoder_batch': 16,
                                         'samplers': ['ddim:20', 'ddim:50', 'ddim:50:1'], 'val_molecules': 40, 'test_molecules': 60,
@@ -72,7 +81,8 @@ PROFILES = {
                   'E03_pretrain_spectrum_ssl': {'recipe': 'paper'},
                   'E10_main_results': {'recipe': 'paper', 'ffn_epochs': 50, 'deepsets_epochs': 50, 'fourier_epochs': 50,
                                        'n_boot': 1000, 'mces': True},
-                  'E11_objective_and_init': {'recipe': 'paper'},
+                  'E11_objective_and_init': {'recipe': 'paper'}, 'E12_mapper_capacity': {'recipe': 'paper'},
+                  'E13_unfreezing': {'recipe': 'paper'}, 'E14_mapper_init': {'recipe': 'paper'},
                   'E15_pool_size': {'recipe': 'paper'}, 'E17_separation': {'recipe': 'paper'}, 'E18_hardness': {'recipe': 'paper'},
                   'E20_spec2graph': {'size': 'large', 'steps': 50_000, 'batch_size': 64, 'lr': 3e-4, 'warmup': 1000,
                                      'transformer_size': {'d_model': 128, 'n_layers': 3, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
@@ -92,6 +102,9 @@ PROFILES = {
                                        'specbridge_variants': {'SpecBridge, InfoNCE': {'objective': 'contrastive'},
                                                                'SpecBridge, whitened': {'target': {'transform': 'whiten'}}}},
                   'E11_objective_and_init': {'recipe': 'tiny', 'n_boot': 10},
+                  'E12_mapper_capacity': {'recipe': 'tiny', 'mapper_blocks': [0, 2], 'mapper_hidden': [512], 'n_boot': 10},
+                  'E13_unfreezing': {'recipe': 'tiny', 'unfrozen_blocks': [0, 1, 2], 'n_boot': 10},
+                  'E14_mapper_init': {'recipe': 'tiny', 'n_boot': 10},
                   'E15_pool_size': {'recipe': 'tiny', 'sizes': [2, None], 'seeds': [0, 1], 'n_boot': 10},
                   'E17_separation': {'recipe': 'tiny', 'n_boot': 10}, 'E18_hardness': {'recipe': 'tiny', 'n_boot': 10},
                   'E20_spec2graph': {'steps': 20, 'batch_size': 8, 'warmup': 5, 'fresh': True,
