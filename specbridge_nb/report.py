@@ -14,8 +14,9 @@ import pandas as pd
 from .core import InputError, atomic_write, file_sha256, project_root, read_json, write_json
 
 # %% auto #0
-__all__ = ['DPI', 'LIBRARIES', 'README_TABLES', 'set_plot_style', 'save_fig', 'markdown_table', 'save_table', 'figures_dir',
-           'library_versions', 'git_state', 'output_files', 'write_manifest', 'summary_table', 'update_readme']
+__all__ = ['DPI', 'LIBRARIES', 'README_TABLES', 'README_CLAIMS', 'set_plot_style', 'save_fig', 'markdown_table', 'save_table',
+           'figures_dir', 'library_versions', 'git_state', 'output_files', 'write_manifest', 'summary_table',
+           'claims_summary', 'update_readme']
 
 # %% ../nbs/30_report.ipynb #84c8a434
 DPI = 150  # resolution of every saved PNG
@@ -188,20 +189,39 @@ README_TABLES = {  # name -> (source table in figures/, methods, columns, metric
                        [('formula', 'n>=2', 'formula, n ≥ 2'), ('massbank_only', 'n>=2', 'MassBank-only, n ≥ 2')], 'mces@1'),
 }
 
+README_CLAIMS = {  # name -> the claims tables of the ablation notebooks, in order (those not yet made are left out)
+    'ablation_claims': ['tab11b_claims.csv', 'tab12b_claims.csv', 'tab13b_claims.csv', 'tab14b_claims.csv'],
+}
+
+def claims_summary(claims:pd.DataFrame) -> str: # Rows of `ablations.claims_table` (several tables concatenated)
+    "Markdown table: each claim, our gain with its interval and the paper's gain (points of the metric), and the verdict."
+    lines = ['| claim | ours | paper | verdict |', '|---|---|---|---|']
+    lines += [f'| {r.claim} | {100 * r.ours_gain:+.1f} [{100 * r.ci_low:+.1f}, {100 * r.ci_high:+.1f}] | {100 * r.paper_gain:+.1f} | '
+              f'{r.verdict} |' for r in claims.itertuples()]
+    return '\n'.join(lines) + '\n'
+
+def _replace_marked(text:str, name:str, body:str, readme) -> str:
+    a, b = f'<!-- table:{name} -->', f'<!-- /table:{name} -->'
+    if text.count(a) != 1 or text.count(b) != 1 or text.index(a) > text.index(b):
+        raise InputError(f'needs exactly one {a} ... {b} pair for table {name!r}', file=readme)
+    return text[:text.index(a) + len(a)] + '\n' + body + text[text.index(b):]
+
 def update_readme(readme=None, # README to update (default: the project's)
                   figures=None, # Folder of the tables (default: figures/)
-                  tables:dict|None=None) -> list: # name -> (source, methods, columns, metric); default `README_TABLES`
-    "Rewrite every README table between its markers from its committed source table; returns the names updated."
+                  tables:dict|None=None, # name -> (source, methods, columns, metric); default `README_TABLES`
+                  claims:dict|None=None) -> list: # name -> claims tables; default `README_CLAIMS`
+    "Rewrite every README table between its markers from its committed source tables; returns the names updated."
     readme, figures = Path(readme or project_root()/'README.md'), Path(figures or project_root()/'figures')
     text, done = readme.read_text(encoding='utf-8'), []
-    for name, (src, methods, columns, metric) in (tables or README_TABLES).items():
+    for name, (src, methods, columns, metric) in (README_TABLES if tables is None else tables).items():
         if not (figures/src).exists(): continue
-        a, b = f'<!-- table:{name} -->', f'<!-- /table:{name} -->'
-        if text.count(a) != 1 or text.count(b) != 1 or text.index(a) > text.index(b):
-            raise InputError(f'needs exactly one {a} ... {b} pair for table {name!r}', file=readme)
         scale, digits = (1., 2) if metric.startswith('mces') else (100., 1)
-        table = summary_table(pd.read_csv(figures/src), methods, columns, metric, scale, digits)
-        text = text[:text.index(a) + len(a)] + '\n' + table + text[text.index(b):]
+        text = _replace_marked(text, name, summary_table(pd.read_csv(figures/src), methods, columns, metric, scale, digits), readme)
+        done.append(name)
+    for name, srcs in (README_CLAIMS if claims is None else claims).items():
+        found = [pd.read_csv(figures/f) for f in srcs if (figures/f).exists()]
+        if not found: continue
+        text = _replace_marked(text, name, claims_summary(pd.concat(found, ignore_index=True)), readme)
         done.append(name)
     with atomic_write(readme) as f: f.write(text)
     return done
