@@ -16,9 +16,9 @@ from .data import candidate_labels
 from .molecules import inchikey14, mces_distances
 
 # %% auto #0
-__all__ = ['l2_normalize', 'cosine_scores', 'rank_of_true', 'pessimistic_order', 'pool_lists', 'rank_scored_pools', 'rank_pools',
-           'other_molecule_order', 'FaissBank', 'cluster_bootstrap', 'query_subsets', 'chance_levels',
-           'retrieval_metrics', 'mces_at_1', 'plot_recall_at_k']
+__all__ = ['APPROX_MIN_SIZE', 'l2_normalize', 'cosine_scores', 'rank_of_true', 'pessimistic_order', 'pool_lists',
+           'rank_scored_pools', 'rank_pools', 'other_molecule_order', 'FaissBank', 'cluster_bootstrap', 'query_subsets',
+           'chance_levels', 'retrieval_metrics', 'mces_at_1', 'plot_recall_at_k']
 
 # %% ../nbs/09_retrieval.ipynb #b74eae6f
 def _as_array(x) -> np.ndarray:
@@ -117,32 +117,57 @@ def other_molecule_order(molecules:Sequence, # Molecule (any hashable key) of ea
     return p
 
 # %% ../nbs/09_retrieval.ipynb #84808d92
+APPROX_MIN_SIZE = 200_000  # `index='auto'`: banks at least this large get the inverted-file index
+
 class FaissBank:
-    "Exact inner-product FAISS index over a bank of molecule vectors, addressed by unique string keys."
+    "Inner-product FAISS index (exact, or an approximate inverted file) over molecule vectors, addressed by unique string keys."
     def __init__(self, vectors, # (N, D) embeddings of the bank molecules
                  keys:Sequence[str], # One unique key per row (SMILES or InChIKey first block)
-                 metric:str='cosine'): # 'cosine' (normalised vectors, the paper) or 'ip' (raw dot product)
+                 metric:str='cosine', # 'cosine' (normalised vectors, the paper) or 'ip' (raw dot product)
+                 index:str='flat', # 'flat' (exact), 'ivf' (approximate inverted file) or 'auto' (ivf from `APPROX_MIN_SIZE` vectors)
+                 nlist:int|None=None, # IVF cells (default 4 * sqrt(N), at most N / 39)
+                 nprobe:int|None=None, # IVF cells read per query (default nlist / 16, at least 1); nlist reads all (exact)
+                 seed:int=0): # Seeds the k-means sample
         import faiss
         if metric not in ('cosine', 'ip'): raise InputError(f"metric must be 'cosine' or 'ip', got {metric!r}", field='metric')
+        if index not in ('flat', 'ivf', 'auto'): raise InputError(f"index must be 'flat', 'ivf' or 'auto', got {index!r}", field='index')
         x = _as_array(vectors)
         if x.ndim != 2 or len(x) != len(keys): raise InputError(f'vectors {x.shape} do not match {len(keys)} keys', field='vectors')
-        index = faiss.IndexFlatIP(x.shape[1])
-        index.add(np.ascontiguousarray(l2_normalize(x) if metric == 'cosine' else x))
-        self._setup(index, keys, metric)
+        x = np.ascontiguousarray(l2_normalize(x) if metric == 'cosine' else x, dtype=np.float32)
+        if index == 'auto': index = 'ivf' if len(x) >= APPROX_MIN_SIZE else 'flat'
+        if index == 'flat': ix = faiss.IndexFlatIP(x.shape[1])
+        else:
+            nlist = int(nlist or max(1, min(4 * np.sqrt(len(x)), len(x) // 39)))
+            if not 1 <= nlist <= len(x): raise InputError(f'nlist must be in [1, {len(x)}], got {nlist}', field='nlist')
+            ix = faiss.IndexIVFFlat(faiss.IndexFlatIP(x.shape[1]), x.shape[1], nlist, faiss.METRIC_INNER_PRODUCT)
+            ix.cp.seed = seed
+            ix.train(x[np.sort(np.random.default_rng(seed).permutation(len(x))[:256 * nlist])])
+        ix.add(x)
+        self._setup(ix, keys, metric, nprobe)
 
-    def _setup(self, index, keys, metric):
+    def _setup(self, index, keys, metric, nprobe=None):
+        import faiss
         keys = pd.Index(list(keys))
         if keys.has_duplicates: raise InputError(f'duplicate key {keys[keys.duplicated()][0]!r}', field='keys')
         self.index, self.keys, self.metric = index, np.asarray(keys, dtype=object), metric
         self.row = {k: i for i, k in enumerate(self.keys)}
+        self.kind = 'flat' if isinstance(index, faiss.IndexFlat) else 'ivf'
+        if self.kind == 'ivf':
+            index.make_direct_map()  # rows by number, for `lookup`
+            self.nprobe = int(nprobe or max(1, index.nlist // 16))
+            if not 1 <= self.nprobe <= index.nlist: raise InputError(f'nprobe must be in [1, {index.nlist}], got {nprobe}', field='nprobe')
+            index.nprobe = self.nprobe
 
     def __len__(self): return self.index.ntotal
-    def __repr__(self): return f'FaissBank({len(self)} x {self.index.d}, metric={self.metric!r})'
+    def __repr__(self):
+        ivf = f', ivf nlist={self.index.nlist} nprobe={self.nprobe}' if self.kind == 'ivf' else ''
+        return f'FaissBank({len(self)} x {self.index.d}, metric={self.metric!r}{ivf})'
 
     @property
     def vectors(self) -> np.ndarray:
-        "The stored (N, D) vectors (normalised for cosine), a view without copy."
+        "The stored (N, D) vectors (normalised for cosine): a view without copy for the exact index, a copy for the inverted file."
         import faiss
+        if self.kind == 'ivf': return self.index.reconstruct_n(0, len(self))
         return faiss.rev_swig_ptr(self.index.get_xb(), len(self) * self.index.d).reshape(len(self), self.index.d)
 
 # %% ../nbs/09_retrieval.ipynb #192eb111
@@ -157,7 +182,8 @@ def search(self:FaissBank, queries, # (Q, D) query vectors, or one (D,) vector
            k:int=10): # How many neighbours (at most the bank size)
     "Top-`k` entries for each query: scores (Q, k) and keys (Q, k), best first; 1-D results for a single query."
     s, idx = self.index.search(self._prep(queries), min(k, len(self)))
-    keys = self.keys[idx]
+    keys = np.where(idx >= 0, self.keys[np.maximum(idx, 0)], None)  # an inverted file may find fewer than k: key None, score -inf
+    s = np.where(idx >= 0, s, np.float32(-np.inf))
     return (s[0], keys[0]) if _as_array(queries).ndim == 1 else (s, keys)
 
 # %% ../nbs/09_retrieval.ipynb #8fbedaf4
@@ -171,7 +197,8 @@ def rows(self:FaissBank, keys:Sequence[str]) -> np.ndarray:
 @patch
 def lookup(self:FaissBank, keys:Sequence[str]) -> np.ndarray:
     "The stored (M, D) vectors of `keys` (normalised in cosine mode)."
-    return self.vectors[self.rows(keys)]
+    rows = self.rows(keys)
+    return self.index.reconstruct_batch(rows) if self.kind == 'ivf' else self.vectors[rows]
 
 @patch
 def score_pool(self:FaissBank, query, # (D,) one query vector
@@ -188,7 +215,8 @@ def save(self:FaissBank, path): # Index file; keys go to `<path>.keys.json`
     import faiss
     path = Path(path)
     with atomic_write(path, 'wb') as f: f.write(faiss.serialize_index(self.index).tobytes())
-    write_json({'metric': self.metric, 'n': len(self), 'd': self.index.d, 'keys': self.keys.tolist()}, _keys_path(path))
+    write_json({'metric': self.metric, 'n': len(self), 'd': self.index.d, 'nprobe': getattr(self, 'nprobe', None),
+                'keys': self.keys.tolist()}, _keys_path(path))
     return path
 
 @patch(cls_method=True)
@@ -200,7 +228,7 @@ def load(cls:FaissBank, path) -> FaissBank:
     if (index.ntotal, index.d) != (meta['n'], meta['d']) or len(meta['keys']) != meta['n']:
         raise InputError(f"index holds {index.ntotal} x {index.d} vectors but the keys file describes {meta['n']} x {meta['d']}",
                          file=path)
-    obj = cls.__new__(cls); obj._setup(index, meta['keys'], meta['metric'])
+    obj = cls.__new__(cls); obj._setup(index, meta['keys'], meta['metric'], meta.get('nprobe'))
     return obj
 
 # %% ../nbs/09_retrieval.ipynb #0d01bb7f
