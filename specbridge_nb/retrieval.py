@@ -141,7 +141,7 @@ class FaissBank:
             if not 1 <= nlist <= len(x): raise InputError(f'nlist must be in [1, {len(x)}], got {nlist}', field='nlist')
             ix = faiss.IndexIVFFlat(faiss.IndexFlatIP(x.shape[1]), x.shape[1], nlist, faiss.METRIC_INNER_PRODUCT)
             ix.cp.seed = seed
-            ix.train(x[np.sort(np.random.default_rng(seed).permutation(len(x))[:256 * nlist])])
+            ix.train(x[np.sort(np.random.default_rng(seed).permutation(len(x))[:64 * nlist])])
         ix.add(x)
         self._setup(ix, keys, metric, nprobe)
 
