@@ -16,8 +16,10 @@ from .retrieval import retrieval_metrics
 from .train import RECIPES, evaluate_specbridge, load_specbridge, recipe_target, train_from_benchmark
 
 # %% auto #0
-__all__ = ['PAPER_ABLATIONS', 'ABLATIONS', 'variant_target', 'variant_dir', 'train_variants', 'verdict', 'claims_table',
-           'variant_label', 'ablation_grid', 'plot_ablation', 'ablation_results']
+__all__ = ['PAPER_ABLATIONS', 'ABLATIONS', 'STABILITY_OBJECTIVES', 'STABILITY_CLAIMS', 'variant_target', 'variant_dir',
+           'train_variants', 'verdict', 'claims_table', 'variant_label', 'ablation_grid', 'plot_ablation',
+           'training_table', 'ablation_results', 'stability_variants', 'stability_curves', 'run_summary',
+           'stability_table', 'stability_claims', 'plot_stability']
 
 # %% ../nbs/15_ablations.ipynb #ab150006
 def variant_target(recipe:str|dict, # A `train.RECIPES` name or entry
@@ -90,13 +92,13 @@ PAPER_ABLATIONS = {
 
 # %% ../nbs/15_ablations.ipynb #ab150016
 def verdict(ci_low:float, ci_high:float, # Our interval of the gain (A - B)
-            paper_gain:float, # The paper's gain, > 0 (the claim is that A beats B)
+            paper_gain:float|None, # The paper's gain, > 0 (the claim is that A beats B); None when the paper prints no number
            ) -> str:
     "'held', 'not reproduced' or 'inconclusive' for the claim 'A beats B', from the interval of our gain."
-    if not paper_gain > 0: raise InputError(f'a claim needs a positive paper gain, got {paper_gain}', field='paper_gain')
+    if paper_gain is not None and not paper_gain > 0: raise InputError(f'a claim needs a positive paper gain, got {paper_gain}', field='paper_gain')
     if np.isnan(ci_low) or np.isnan(ci_high): return 'inconclusive'
     if ci_low > 0: return 'held'
-    return 'not reproduced' if ci_high < paper_gain else 'inconclusive'
+    return 'not reproduced' if ci_high < (0. if paper_gain is None else paper_gain) else 'inconclusive'
 
 # %% ../nbs/15_ablations.ipynb #ab150019
 def claims_table(ranks:dict, # {label: ranks table (`retrieval.rank_pools` rows)} on the same test spectra and pools
@@ -188,6 +190,13 @@ def plot_ablation(table:pd.DataFrame, # One row per variant: label, value, ci_lo
     fig.tight_layout()
     return fig
 
+# %% ../nbs/15_ablations.ipynb #ab150044
+def training_table(runs:dict) -> pd.DataFrame: # From `train_variants`
+    "What each run's training selected and cost: variant, selected step of the total, its val Recall@1 and Recall@5 (n>=2), seconds, folder."
+    return pd.DataFrame([dict(variant=k, selected_step=v['res']['best_step'], total_steps=v['res']['total_steps'],
+                              **{f'val recall@{n}': (v['res']['best_metrics'] or {}).get(f'val_recall@{n}[n>=2]', np.nan) for n in (1, 5)},
+                              seconds=float(v['res']['log'].seconds.max()), folder=Path(v['dir']).name) for k, v in runs.items()])
+
 # %% ../nbs/15_ablations.ipynb #ab150028
 def ablation_results(runs:dict, # From `train_variants`
                      test_df:pd.DataFrame, pools:dict, # Test spectra and the candidate pools they are ranked in
@@ -210,10 +219,94 @@ def ablation_results(runs:dict, # From `train_variants`
              .merge(paper[['variant', *_COLS[:4]]].rename(columns={c: f'paper {c}' for c in _COLS[:4]}), on='variant', how='left'))
     order = {k: i for i, k in enumerate(dict.fromkeys([*metrics.subset, *runs]))}
     table = table.sort_values(['subset', 'variant'], key=lambda c: c.map(order)).reset_index(drop=True)
-    training = pd.DataFrame([dict(variant=k, selected_step=v['res']['best_step'], total_steps=v['res']['total_steps'],
-                                  **{'val recall@1': (v['res']['best_metrics'] or {}).get('val_recall@1[n>=2]', np.nan)},
-                                  seconds=float(v['res']['log'].seconds.max()), folder=Path(v['dir']).name) for k, v in runs.items()])
+    training = training_table(runs)
     r1 = metrics[(metrics.metric == 'recall@1') & (metrics.subset == subset)].merge(paper[['variant', 'recall@1']], on='variant', how='left')
     fig = plot_ablation(r1.assign(label=r1.variant, paper=r1['recall@1'] / 100), title)
     cl = claims_table(ranks, claims, 'recall@1', subset, n_boot, seed) if claims else pd.DataFrame(columns=['claim', 'verdict'])
     return dict(ranks=ranks, metrics=metrics, table=table, claims=cl, training=training, figure=fig, subset=subset)
+
+# %% ../nbs/15_ablations.ipynb #ab150031
+STABILITY_OBJECTIVES = {'alignment': {}, 'contrastive': _NCE}  # objective -> the overrides that train with it
+
+def stability_variants(seeds:list=(0, 1, 2), # Seeds of every objective (at least 2)
+                       eval_every:int|None=None, # Validate every this many steps (None: the recipe's)
+                       objectives:dict|None=None, # {objective: overrides}; default `STABILITY_OBJECTIVES`
+                      ) -> dict:
+    "SpecBridge variants for the stability figure, every objective with every seed: {'alignment, seed 0': overrides}."
+    seeds = [int(s) for s in seeds]
+    if len(set(seeds)) < 2: raise InputError(f'a spread over seeds needs at least 2 different seeds, got {seeds}', field='seeds')
+    every = {} if eval_every is None else {'eval_every': int(eval_every)}
+    return {f'{name}, seed {s}': dict(over, seed=s, **every) for name, over in (objectives or STABILITY_OBJECTIVES).items() for s in seeds}
+
+# %% ../nbs/15_ablations.ipynb #ab150034
+def stability_curves(runs:dict, # From `train_variants` on `stability_variants`
+                     metric:str='recall@5', subset:str='n>=2', # The logged validation metric and query subset
+                    ) -> pd.DataFrame:
+    "Long table of every run's validation metric against step: run, objective, seed, step, value."
+    parts, col = [], f'val_{metric}[{subset}]'
+    for label, v in runs.items():
+        log, cfg = v['res']['log'], v['net'].cfg
+        if col not in log: raise InputError(f'run {label!r} logged no {col!r}', file=Path(v['dir'])/'train_log.csv')
+        ev = log.dropna(subset=[col])
+        parts.append(pd.DataFrame({'run': label, 'objective': cfg.objective, 'seed': int(cfg.seed), 'step': ev.step.astype(int).to_numpy(),
+                                   'value': ev[col].astype(float).to_numpy()}))
+    return pd.concat(parts, ignore_index=True)
+
+def _mean_ci(x) -> tuple:
+    from scipy import stats
+    x = np.asarray(x, dtype=float)
+    if len(x) < 2: return float(x.mean()) if len(x) else np.nan, np.nan, np.nan
+    half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+    return float(x.mean()), float(x.mean() - half), float(x.mean() + half)
+
+def run_summary(curves:pd.DataFrame) -> pd.DataFrame: # From `stability_curves`
+    "Per run: objective, seed, evaluations, last, best and largest drop (best so far minus the value, at its deepest)."
+    rows = []
+    for (obj, seed), c in curves.sort_values('step').groupby(['objective', 'seed'], sort=False):
+        v = c.value.to_numpy()
+        rows.append(dict(objective=obj, seed=seed, evaluations=len(v), last=v[-1], best=v.max(), largest_drop=float((np.maximum.accumulate(v) - v).max())))
+    return pd.DataFrame(rows)
+
+def stability_table(curves:pd.DataFrame) -> pd.DataFrame: # From `stability_curves`
+    "Per objective and summary (last, best, largest_drop): mean over seeds with its 95 % t interval, and the number of seeds."
+    runs = run_summary(curves)
+    return pd.DataFrame([dict(objective=obj, summary=s, **dict(zip(['mean', 'ci_low', 'ci_high'], _mean_ci(r[s]))), n_seeds=len(r))
+                         for obj, r in runs.groupby('objective', sort=False) for s in ('last', 'best', 'largest_drop')])
+
+# %% ../nbs/15_ablations.ipynb #ab150037
+STABILITY_CLAIMS = [  # claim, (summary, better objective), paper numbers for (better, worse) or None
+    ('alignment reaches a higher plateau than InfoNCE (val Recall@5, last evaluation)', 'last', 'alignment', 'contrastive', (0.4636, 0.4130)),
+    ('InfoNCE training suffers larger drops than alignment (val Recall@5 below its best so far)', 'largest_drop', 'contrastive', 'alignment', None),
+]
+
+def stability_claims(curves:pd.DataFrame, # From `stability_curves`
+                     claims:list|None=None, # Tuples as in `STABILITY_CLAIMS` (the default)
+                    ) -> pd.DataFrame:
+    "One row per claim: the paired gain over seeds with its 95 % t interval, the paper's gain (or none) and the verdict."
+    runs, rows = run_summary(curves).set_index(['objective', 'seed']), []
+    for text, summary, better, worse, paper in (STABILITY_CLAIMS if claims is None else claims):
+        have = set(runs.index.get_level_values('objective'))
+        if not {better, worse} <= have: raise InputError(f'claim {text!r} needs runs of {better!r} and {worse!r}; have {sorted(have)}', field='curves')
+        a, b = runs.loc[better, summary], runs.loc[worse, summary]
+        seeds = sorted(set(a.index) & set(b.index))
+        gain, lo, hi = _mean_ci(a[seeds].to_numpy() - b[seeds].to_numpy())
+        pb, pw = paper if paper is not None else (np.nan, np.nan)
+        rows.append(dict(claim=text, better=better, worse=worse, metric=summary, subset='seeds', ours_better=a[seeds].mean(),
+                         ours_worse=b[seeds].mean(), ours_gain=gain, ci_low=lo, ci_high=hi, paper_better=pb, paper_worse=pw,
+                         paper_gain=pb - pw, verdict=verdict(lo, hi, None if paper is None else pb - pw), n_seeds=len(seeds)))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/15_ablations.ipynb #ab150040
+def plot_stability(curves:pd.DataFrame, # From `stability_curves`
+                   metric:str='val Recall@5', title:str=''):
+    "Validation metric against step per objective: seeds thin, mean thick, band from the lowest to the highest seed."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for i, (obj, c) in enumerate(curves.groupby('objective', sort=False)):
+        wide = c.pivot_table(index='step', columns='seed', values='value')
+        for s in wide: ax.plot(wide.index, wide[s], color=f'C{i}', lw=0.8, alpha=0.4)
+        ax.fill_between(wide.index, wide.min(axis=1), wide.max(axis=1), color=f'C{i}', alpha=0.15, lw=0)
+        ax.plot(wide.index, wide.mean(axis=1), color=f'C{i}', lw=2.2, label=f'{obj} (mean of {wide.shape[1]} seeds)')
+    ax.set(xlabel='step', ylabel=metric, title=title); ax.legend(fontsize='small')
+    fig.tight_layout()
+    return fig

@@ -30,6 +30,7 @@ CHAIN = [
     'E13_unfreezing',  # tab13, tab13b, fig13 (last 0/1/2/4 encoder blocks trained; Table 7)
     'E14_mapper_init',  # tab14, tab14b, fig14 (orthogonal vs Xavier mapper initialisation; Table 8)
     'E15_pool_size',  # tab15, fig15 (Recall@k as pools are cut to 2 ... all candidates; the paper's Figure 2)
+    'E16_stability',  # tab16, tab16b, tab16c, fig16 (val Recall@5 against step, alignment vs InfoNCE over seeds; Figure 3)
     'E17_separation',  # tab17, fig17 (cosine to the true molecule vs the decoys, margins; Figure 4)
     'E18_hardness',  # tab18 (decoy similarity to the truth), tab18b, fig18 (Recall@1 by hardness; Table 9, Figure 5)
     'E20_spec2graph',  # tab20 (de novo: both decoders vs random valid molecules, CIs), tab20b/c (training, val selection), fig20a-c, samples
@@ -49,7 +50,9 @@ PROFILES = {
                  'E12_mapper_capacity': {'recipe': 'demo', 'max_steps': 150, 'mapper_blocks': [0, 2, 8], 'mapper_hidden': [512, 2048]},
                  'E13_unfreezing': {'recipe': 'demo', 'max_steps': 150, 'unfrozen_blocks': [0, 1, 2]},
                  'E14_mapper_init': {'recipe': 'demo', 'max_steps': 150},
-                 'E15_pool_size': {'recipe': 'demo'}, 'E17_separation': {'recipe': 'demo'}, 'E18_hardness': {'recipe': 'demo'},
+                 'E15_pool_size': {'recipe': 'demo'},
+                 'E16_stability': {'recipe': 'demo', 'max_steps': 150, 'eval_every': 15, 'seeds': [0, 1, 2]},
+                 'E17_separation': {'recipe': 'demo'}, 'E18_hardness': {'recipe': 'demo'},
                  'E20_spec2graph': {'steps': 300, 'decoder_steps': 200, 'decoder_batch': 16, 'samplers': ['ddim:20', 'ddim:50'],
                                     'val_molecules': 15, 'test_molecules': 25, 'n_samples': 10, 'mces_spectra': 0, 'n_boot': 1000},
                  'E21_decoder_oracle': {'decoder_steps': 200, 'decoder_batch': 16, 'test_molecules': 60},
@@ -67,7 +70,9 @@ PROFILES = {
                      'E12_mapper_capacity': {'recipe': 'cpu', 'max_steps': 271, 'mapper_blocks': [0, 2, 4, 8], 'mapper_hidden': [512, 2048]},
                      'E13_unfreezing': {'recipe': 'cpu', 'max_steps': 271, 'unfrozen_blocks': [0, 1, 2, 4]},
                      'E14_mapper_init': {'recipe': 'cpu', 'max_steps': 271},
-                     'E15_pool_size': {'recipe': 'cpu'}, 'E17_separation': {'recipe': 'cpu'}, 'E18_hardness': {'recipe': 'cpu'},
+                     'E15_pool_size': {'recipe': 'cpu'},
+                     'E16_stability': {'recipe': 'cpu', 'max_steps': 271, 'eval_every': 27, 'seeds': [0, 1, 2]},
+                     'E17_separation': {'recipe': 'cpu'}, 'E18_hardness': {'recipe': 'cpu'},
                      'E20_spec2graph': {'steps': 3000, 'decoder_steps': 1500, 'decoder_batch': 16,
                                         'samplers': ['ddim:20', 'ddim:50', 'ddim:50:1'], 'val_molecules': 40, 'test_molecules': 60,
                                         'n_samples': 10, 'mces_spectra': 100, 'mces_ks': [1, 10], 'n_boot': 1000},
@@ -83,7 +88,8 @@ PROFILES = {
                                        'n_boot': 1000, 'mces': True},
                   'E11_objective_and_init': {'recipe': 'paper'}, 'E12_mapper_capacity': {'recipe': 'paper'},
                   'E13_unfreezing': {'recipe': 'paper'}, 'E14_mapper_init': {'recipe': 'paper'},
-                  'E15_pool_size': {'recipe': 'paper'}, 'E17_separation': {'recipe': 'paper'}, 'E18_hardness': {'recipe': 'paper'},
+                  'E15_pool_size': {'recipe': 'paper'}, 'E16_stability': {'recipe': 'paper', 'seeds': [0, 1, 2]},
+                  'E17_separation': {'recipe': 'paper'}, 'E18_hardness': {'recipe': 'paper'},
                   'E20_spec2graph': {'size': 'large', 'steps': 50_000, 'batch_size': 64, 'lr': 3e-4, 'warmup': 1000,
                                      'transformer_size': {'d_model': 128, 'n_layers': 3, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
                                      'decoder_steps': 10_000, 'decoder_batch': 32, 'samplers': ['ddim:50', 'ddim:100', 'ddpm'],
@@ -106,6 +112,7 @@ PROFILES = {
                   'E13_unfreezing': {'recipe': 'tiny', 'unfrozen_blocks': [0, 1, 2], 'n_boot': 10},
                   'E14_mapper_init': {'recipe': 'tiny', 'n_boot': 10},
                   'E15_pool_size': {'recipe': 'tiny', 'sizes': [2, None], 'seeds': [0, 1], 'n_boot': 10},
+                  'E16_stability': {'recipe': 'tiny', 'eval_every': 1, 'seeds': [0, 1]},
                   'E17_separation': {'recipe': 'tiny', 'n_boot': 10}, 'E18_hardness': {'recipe': 'tiny', 'n_boot': 10},
                   'E20_spec2graph': {'steps': 20, 'batch_size': 8, 'warmup': 5, 'fresh': True,
                                      'transformer_size': {'d_model': 16, 'n_layers': 1, 'n_heads': 2}, 'sgno_size': {'hidden': 16},

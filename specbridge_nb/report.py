@@ -190,14 +190,15 @@ README_TABLES = {  # name -> (source table in figures/, methods, columns, metric
 }
 
 README_CLAIMS = {  # name -> the claims tables of the ablation notebooks, in order (those not yet made are left out)
-    'ablation_claims': ['tab11b_claims.csv', 'tab12b_claims.csv', 'tab13b_claims.csv', 'tab14b_claims.csv'],
+    'ablation_claims': ['tab11b_claims.csv', 'tab12b_claims.csv', 'tab13b_claims.csv', 'tab14b_claims.csv',
+                        'tab16b_claims.csv'],
 }
 
 def claims_summary(claims:pd.DataFrame) -> str: # Rows of `ablations.claims_table` (several tables concatenated)
-    "Markdown table: each claim, our gain with its interval and the paper's gain (points of the metric), and the verdict."
+    "Markdown table: each claim, our gain with its interval and the paper's gain (points of the metric; '-' where it prints none), and the verdict."
     lines = ['| claim | ours | paper | verdict |', '|---|---|---|---|']
-    lines += [f'| {r.claim} | {100 * r.ours_gain:+.1f} [{100 * r.ci_low:+.1f}, {100 * r.ci_high:+.1f}] | {100 * r.paper_gain:+.1f} | '
-              f'{r.verdict} |' for r in claims.itertuples()]
+    lines += [f'| {r.claim} | {100 * r.ours_gain:+.1f} [{100 * r.ci_low:+.1f}, {100 * r.ci_high:+.1f}] | '
+              f"{'-' if pd.isna(r.paper_gain) else f'{100 * r.paper_gain:+.1f}'} | {r.verdict} |" for r in claims.itertuples()]
     return '\n'.join(lines) + '\n'
 
 def _replace_marked(text:str, name:str, body:str, readme) -> str:
