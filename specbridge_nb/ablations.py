@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .baselines import gain_over_prior
-from .core import InputError, fingerprint, get_device
+from .core import InputError, fingerprint, format_interval, get_device
 from .target_space import TargetSpec
 from .retrieval import retrieval_metrics
 from .train import RECIPES, evaluate_specbridge, load_specbridge, recipe_target, train_from_benchmark
@@ -213,7 +213,7 @@ def ablation_results(runs:dict, # From `train_variants`
     subset = 'all' if min_candidates == 1 else f'n>={min_candidates}'
     metrics = pd.concat([retrieval_metrics(r, n_boot=n_boot, seed=seed).assign(variant=k) for k, r in ranks.items()], ignore_index=True)
     shown = metrics[metrics.metric.isin(_COLS[:4])]
-    cells = [f'{100 * v:.1f}' + ('' if np.isnan(lo) else f' [{100 * lo:.1f}, {100 * hi:.1f}]') for v, lo, hi in zip(shown.value, shown.ci_low, shown.ci_high)]
+    cells = [format_interval(v, lo, hi) for v, lo, hi in zip(shown.value, shown.ci_low, shown.ci_high)]
     table = (shown.assign(ours=cells).pivot_table(index=['subset', 'variant'], columns='metric', values='ours', aggfunc='first')
              .reindex(columns=_COLS[:4]).reset_index()
              .merge(paper[['variant', *_COLS[:4]]].rename(columns={c: f'paper {c}' for c in _COLS[:4]}), on='variant', how='left'))
@@ -240,10 +240,12 @@ def stability_variants(seeds:list=(0, 1, 2), # Seeds of every objective (at leas
 
 # %% ../nbs/15_ablations.ipynb #ab150034
 def stability_curves(runs:dict, # From `train_variants` on `stability_variants`
-                     metric:str='recall@5', subset:str='n>=2', # The logged validation metric and query subset
+                     metric:str='recall@5', # The logged validation metric: recall@1/5/20 or mrr
+                     min_candidates:int=2, # The queries whose pool has at least this many candidates: 1 (all) or 2 (as logged)
                     ) -> pd.DataFrame:
     "Long table of every run's validation metric against step: run, objective, seed, step, value."
-    parts, col = [], f'val_{metric}[{subset}]'
+    if min_candidates not in (1, 2): raise InputError(f'training logs hold the val metrics of pools of at least 1 or 2 candidates, not {min_candidates}', field='min_candidates')
+    parts, col = [], f"val_{metric}[{'all' if min_candidates == 1 else 'n>=2'}]"
     for label, v in runs.items():
         log, cfg = v['res']['log'], v['net'].cfg
         if col not in log: raise InputError(f'run {label!r} logged no {col!r}', file=Path(v['dir'])/'train_log.csv')

@@ -14,7 +14,7 @@ __all__ = ['PRECISIONS', 'InputError', 'is_gzip', 'open_text', 'reading', 'read_
            'write_json', 'read_json', 'check_output', 'command_outputs', 'project_root', 'data_dir', 'cache_dir',
            'massbank_dir', 'fingerprint', 'file_sha256', 'load_torch', 'seed_everything', 'get_device',
            'kebab_to_snake_argv', 'console_entry', 'positive_int', 'nonnegative_int', 'positive_float', 'device_name',
-           'check_precision', 'precision_name', 'autocast']
+           'check_precision', 'precision_name', 'autocast', 'format_interval']
 
 # %% ../nbs/00_core.ipynb #39c67646
 class InputError(ValueError):
@@ -275,3 +275,15 @@ def autocast(device, precision:str='fp32'):
     "Context for inference in `precision`: bfloat16 autocast on `device` for 'bf16', a no-op for 'fp32'."
     import torch
     return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=check_precision(precision) == 'bf16')
+
+# %% ../nbs/00_core.ipynb #c0f1a002
+def format_interval(value:float, ci_low:float=float('nan'), ci_high:float=float('nan'), # Estimate and its interval bounds
+                    scale:float=100., # Multiplies all three (100: fractions shown in percent; 1: as they are)
+                    digits:int=1, # Decimals
+                    sign:bool=False, # Always print the sign (for differences)
+                   ) -> str:
+    "'v [lo, hi]' scaled and rounded; just 'v' when either bound is missing; '' when the value itself is."
+    def f(x): return f'{scale * x:{"+" if sign else ""}.{digits}f}'
+    if value is None or np.isnan(value): return ''
+    if ci_low is None or ci_high is None or np.isnan(ci_low) or np.isnan(ci_high): return f(value)
+    return f'{f(value)} [{f(ci_low)}, {f(ci_high)}]'

@@ -25,11 +25,11 @@ from .laplacian import ELEMENTS, MAX_ATOMS, batch_targets, elements_from_formula
 from .spectral_losses import loss_balance_report, masked_mse, orthonormality_penalty, projection_loss, subspace_loss_weight
 
 # %% auto #0
-__all__ = ['COUNT_LOC', 'COUNT_SCALE', 'LOSS_TERMS', 'Spec2GraphConfig', 'mz_periods', 'MzFourier', 'SpectrumContext',
-           'timestep_embedding', 'DenoiserBlock', 'count_to_z', 'z_to_count', 'Spec2Graph', 'DDPMSchedule',
-           'Spec2GraphDataset', 'collate_spec2graph', 'spec2graph_loss', 'train_step', 'ema_model', 'Spec2GraphRun',
-           'train_spec2graph', 'loss_balance', 'reverse_diffusion', 'ddim_timesteps', 'sample_eigenvectors',
-           'sample_ddpm', 'sample_ddim', 'time_train_steps']
+__all__ = ['COUNT_LOC', 'COUNT_SCALE', 'LOSS_TERMS', 'Spec2GraphConfig', 'takes_formula', 'mz_periods', 'MzFourier',
+           'SpectrumContext', 'timestep_embedding', 'DenoiserBlock', 'count_to_z', 'z_to_count', 'Spec2Graph',
+           'DDPMSchedule', 'Spec2GraphDataset', 'collate_spec2graph', 'spec2graph_loss', 'train_step', 'ema_model',
+           'Spec2GraphRun', 'train_spec2graph', 'loss_balance', 'reverse_diffusion', 'ddim_timesteps',
+           'sample_eigenvectors', 'sample_ddpm', 'sample_ddim', 'time_train_steps']
 
 # %% ../nbs/22_diffusion.ipynb #55a817e4
 @dataclass
@@ -65,6 +65,12 @@ class Spec2GraphConfig:
     def large(cls, **kw): return cls(**(dict(d_model=256, n_heads=8, n_enc_layers=4, n_dec_layers=6, d_ff=1024, dropout=0.1) | kw))
     @property
     def weights(self) -> dict: return dict(eps=self.w_eps, proj=self.w_proj, ortho=self.w_ortho, fp=self.w_fp, count=self.w_count)  # LOSS_TERMS
+
+# %% ../nbs/22_diffusion.ipynb #d22f0002
+def takes_formula(cfg:Spec2GraphConfig, formula:str) -> bool:
+    "True when a model of `cfg` can generate molecules of `formula` (known heavy elements, at most `max_atoms` of them)."
+    try: return 1 <= len(elements_from_formula(formula)) <= cfg.max_atoms
+    except InputError: return False
 
 # %% ../nbs/22_diffusion.ipynb #52b0a9c2
 def mz_periods(min_period:float=1e-3, max_period:float=1e3, per_decade:int=16) -> torch.Tensor:

@@ -11,13 +11,15 @@ import papermill as pm
 from fastcore.script import Param, call_parse
 from papermill.exceptions import PapermillExecutionError
 
+from dataclasses import dataclass, field
+
 from .core import InputError, project_root
-from .report import figures_dir, output_files, write_manifest
+from .report import figures_dir, output_files, set_plot_style, write_manifest
 
 # %% auto #0
 __all__ = ['CHAIN', 'PROFILES', 'reproduce_main', 'get_profile', 'select_notebooks', 'spectra_files', 'resolve_data',
-           'notebook_parameters', 'parse_param', 'declared_parameters', 'kernel_pythonpath', 'ChainError',
-           'run_notebook', 'run_chain', 'specbridge_reproduce']
+           'Experiment', 'start_experiment', 'notebook_parameters', 'parse_param', 'declared_parameters',
+           'kernel_pythonpath', 'ChainError', 'run_notebook', 'run_chain', 'specbridge_reproduce']
 
 # %% ../nbs/31_pipeline.ipynb #4647eae8
 CHAIN = [
@@ -46,12 +48,12 @@ PROFILES = {
                  'E03_pretrain_spectrum_ssl': {'recipe': 'demo'},
                  'E10_main_results': {'recipe': 'demo', 'ffn_epochs': 50, 'deepsets_epochs': 30, 'fourier_epochs': 4,
                                       'mlp_epochs': 30, 'baseline_lr': 1e-3, 'n_boot': 1000, 'mces': False},
-                 'E11_objective_and_init': {'recipe': 'demo', 'max_steps': 150},
-                 'E12_mapper_capacity': {'recipe': 'demo', 'max_steps': 150, 'mapper_blocks': [0, 2, 8], 'mapper_hidden': [512, 2048]},
-                 'E13_unfreezing': {'recipe': 'demo', 'max_steps': 150, 'unfrozen_blocks': [0, 1, 2]},
-                 'E14_mapper_init': {'recipe': 'demo', 'max_steps': 150},
+                 'E11_objective_and_init': {'recipe': 'demo', 'max_steps': 45},  # ablations: one epoch per run
+                 'E12_mapper_capacity': {'recipe': 'demo', 'max_steps': 45, 'mapper_blocks': [0, 2], 'mapper_hidden': [2048]},
+                 'E13_unfreezing': {'recipe': 'demo', 'max_steps': 45, 'unfrozen_blocks': [0, 2]},
+                 'E14_mapper_init': {'recipe': 'demo', 'max_steps': 45},
                  'E15_pool_size': {'recipe': 'demo'},
-                 'E16_stability': {'recipe': 'demo', 'max_steps': 150, 'eval_every': 15, 'seeds': [0, 1, 2]},
+                 'E16_stability': {'recipe': 'demo', 'max_steps': 45, 'eval_every': 5, 'seeds': [0, 1, 2]},
                  'E17_separation': {'recipe': 'demo'}, 'E18_hardness': {'recipe': 'demo'},
                  'E20_spec2graph': {'steps': 300, 'decoder_steps': 200, 'decoder_batch': 16, 'samplers': ['ddim:20', 'ddim:50'],
                                     'val_molecules': 15, 'test_molecules': 25, 'n_samples': 10, 'mces_spectra': 0, 'n_boot': 1000},
@@ -166,6 +168,40 @@ def resolve_data(profile:str, # Profile name
     if not data.is_dir(): raise InputError(f'data folder {data} does not exist or is not a folder', field='data')
     if not spectra_files(data): raise InputError(f'data folder {data} holds no spectra TSV (*.tsv or *.tsv.gz)', field='data')
     return data
+
+# %% ../nbs/31_pipeline.ipynb #a7e51002
+@dataclass
+class Experiment:
+    "What an experiment notebook works with: its profile, resolved folders and device, and the files it has written."
+    profile: str
+    data_dir: Path  # the benchmark folder (absolute, validated)
+    out_dir: Path  # figures and tables
+    runs_dir: Path  # trained models and caches of this profile
+    device: object  # the torch device (`core.get_device`)
+    written: list = field(default_factory=list)  # every file written so far; extend it with what `save_table`/`save_fig` return
+
+    def summary(self):
+        "Print the files written, by name."
+        print(f'written to {self.out_dir}:', *sorted(Path(p).name for p in self.written), sep='\n  ')
+
+def start_experiment(profile:str, # Profile name (see `PROFILES`)
+                     data_dir=None, # Benchmark folder; None: the profile's default (the demo builds its own)
+                     out_dir=None, # Figures and tables; None: `report.figures_dir(profile)`
+                     runs_dir=None, # Trained runs; None: runs/<profile> in the project
+                     device:str='auto', # auto | cpu | cuda
+                     recipe:str|None=None, # A `train.RECIPES` name the notebook uses, checked here
+                    ) -> Experiment:
+    "Set the plot style, resolve and check the folders, recipe and device, and print what the notebook will use."
+    from specbridge_nb.core import get_device
+    if recipe is not None:
+        from specbridge_nb.train import RECIPES
+        if recipe not in RECIPES: raise InputError(f'unknown recipe {recipe!r}; known: {list(RECIPES)}', field='recipe')
+    set_plot_style()
+    exp = Experiment(profile, resolve_data(profile, data_dir), figures_dir(profile) if out_dir is None else Path(out_dir),
+                     Path(runs_dir) if runs_dir is not None else project_root()/'runs'/profile, get_device(device))
+    print(f'profile {profile}' + ('' if recipe is None else f', recipe {recipe}') + f': data {exp.data_dir} -> {exp.out_dir}; '
+          f'runs in {exp.runs_dir} (device {exp.device})')
+    return exp
 
 # %% ../nbs/31_pipeline.ipynb #322faab1
 def notebook_parameters(profile:str, name:str, data_dir, out_dir, # Profile, notebook, and its folders

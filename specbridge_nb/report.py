@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .core import InputError, atomic_write, file_sha256, project_root, read_json, write_json
+from .core import InputError, atomic_write, file_sha256, format_interval, project_root, read_json, write_json
 
 # %% auto #0
 __all__ = ['DPI', 'LIBRARIES', 'README_TABLES', 'README_CLAIMS', 'set_plot_style', 'save_fig', 'markdown_table', 'save_table',
@@ -168,9 +168,8 @@ def summary_table(long:pd.DataFrame, # Long metrics table (`candidate_set`, `sub
     def cell(rows, field='value'):
         if not len(rows): return '-'
         r = rows.iloc[0]
-        if field == 'chance': return f'{scale * r.chance:.{digits}f}'
-        ci = '' if pd.isna(r.ci_low) else f' [{scale * r.ci_low:.{digits}f}, {scale * r.ci_high:.{digits}f}]'
-        return f'{scale * r.value:.{digits}f}{ci}'
+        if field == 'chance': return format_interval(r.chance, scale=scale, digits=digits)
+        return format_interval(r.value, r.ci_low, r.ci_high, scale, digits)
     pick = lambda meth, s, sub: m[(m.method == meth) & (m.candidate_set == s) & (m.subset == sub)]
     first = m.method.iloc[0] if len(m) else None
     lines = ['| method | ' + ' | '.join(h for _, _, h in columns) + ' |', '|---' * (len(columns) + 1) + '|']
@@ -197,8 +196,8 @@ README_CLAIMS = {  # name -> the claims tables of the ablation notebooks, in ord
 def claims_summary(claims:pd.DataFrame) -> str: # Rows of `ablations.claims_table` (several tables concatenated)
     "Markdown table: each claim, our gain with its interval and the paper's gain (points of the metric; '-' where it prints none), and the verdict."
     lines = ['| claim | ours | paper | verdict |', '|---|---|---|---|']
-    lines += [f'| {r.claim} | {100 * r.ours_gain:+.1f} [{100 * r.ci_low:+.1f}, {100 * r.ci_high:+.1f}] | '
-              f"{'-' if pd.isna(r.paper_gain) else f'{100 * r.paper_gain:+.1f}'} | {r.verdict} |" for r in claims.itertuples()]
+    lines += [f"| {r.claim} | {format_interval(r.ours_gain, r.ci_low, r.ci_high, sign=True)} | "
+              f"{format_interval(r.paper_gain, sign=True) or '-'} | {r.verdict} |" for r in claims.itertuples()]
     return '\n'.join(lines) + '\n'
 
 def _replace_marked(text:str, name:str, body:str, readme) -> str:

@@ -48,7 +48,7 @@ def test_library_notebooks_are_clean(tmp_path):
 
 @pytest.mark.parametrize('nb_path', EXPERIMENTS, ids=lambda p: p.stem)
 def test_experiment_notebook_shape(nb_path):
-    "Experiments: a `parameters` cell, no outputs, a kernelspec, no exports and no function definitions."
+    "Experiments: a `parameters` cell, no outputs, a kernelspec, no exports and no function definitions (named lambdas included)."
     nb = nbformat.read(nb_path, as_version=4)
     assert nb.metadata.get('kernelspec', {}).get('name'), 'papermill needs a kernelspec'
     code = [c for c in nb.cells if c.cell_type == 'code']
@@ -59,3 +59,5 @@ def test_experiment_notebook_shape(nb_path):
         tree = ast.parse('\n'.join(l for l in c.source.splitlines() if not l.lstrip().startswith(('%', '!'))))
         assert not any(isinstance(n, (ast.FunctionDef, ast.ClassDef)) for n in ast.walk(tree)), \
             'reusable code belongs in a library notebook'
+        named = [n for n in ast.walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Lambda)]
+        assert not named, f'a named lambda is a function definition: reusable code belongs in a library notebook (line {named[0].lineno if named else 0})'
