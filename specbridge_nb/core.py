@@ -4,17 +4,18 @@
 
 # %% ../nbs/00_core.ipynb #6c5d0081
 from __future__ import annotations
-import argparse, contextlib, gzip, hashlib, io, json, math, os, random, re, secrets, tempfile, zlib
+import argparse, contextlib, gzip, hashlib, io, json, math, numbers, os, random, re, secrets, tempfile, zlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'InputError', 'is_gzip', 'open_text', 'reading', 'read_text', 'atomic_write', 'stale_temporaries',
            'write_json', 'read_json', 'check_output', 'command_outputs', 'project_root', 'data_dir', 'cache_dir',
            'massbank_dir', 'fingerprint', 'file_sha256', 'load_torch', 'seed_everything', 'get_device',
            'kebab_to_snake_argv', 'console_entry', 'positive_int', 'nonnegative_int', 'positive_float', 'device_name',
-           'check_precision', 'precision_name', 'autocast', 'format_interval']
+           'check_precision', 'precision_name', 'autocast', 'tidy_table', 'markdown_table', 'format_interval']
 
 # %% ../nbs/00_core.ipynb #39c67646
 class InputError(ValueError):
@@ -275,6 +276,35 @@ def autocast(device, precision:str='fp32'):
     "Context for inference in `precision`: bfloat16 autocast on `device` for 'bf16', a no-op for 'fp32'."
     import torch
     return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=check_precision(precision) == 'bf16')
+
+# %% ../nbs/00_core.ipynb #eb04f14e
+def tidy_table(df:pd.DataFrame) -> pd.DataFrame:
+    "Flatten column levels and move a meaningful (non-default) index into columns."
+    df = df.copy()
+    if isinstance(df.columns, pd.MultiIndex): df.columns = [' '.join(str(l) for l in c if str(l)).strip() for c in df.columns]
+    default_index = isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1 and df.index.name is None
+    return df.reset_index(drop=True) if default_index else df.reset_index()
+
+def _md_cell(v, floatfmt:str) -> str:
+    "One value as Markdown table text."
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT: return ''
+    if isinstance(v, (bool, np.bool_)): return str(bool(v))
+    if isinstance(v, numbers.Integral): return str(int(v))
+    if isinstance(v, numbers.Real):
+        v = float(v)
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else format(v, floatfmt)
+    return str(v).replace('|', r'\|').replace('\n', ' ')
+
+def markdown_table(df:pd.DataFrame, # Table to format
+                   floatfmt:str='.4g', # Format spec for non-integral floats
+                  ) -> str:
+    "A GitHub-flavoured Markdown table of `df`, numbers right-aligned."
+    df = tidy_table(df)
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns]
+    rows = [[_md_cell(v, floatfmt) for v in r] for r in df.itertuples(index=False, name=None)]
+    def line(cells): return '| ' + ' | '.join(cells) + ' |'
+    out = [line([_md_cell(c, floatfmt) for c in df.columns]), line(['---:' if n else '---' for n in numeric])]
+    return '\n'.join(out + [line(r) for r in rows]) + '\n'
 
 # %% ../nbs/00_core.ipynb #c0f1a002
 def format_interval(value:float, ci_low:float=float('nan'), ci_high:float=float('nan'), # Estimate and its interval bounds

@@ -4,19 +4,20 @@
 
 # %% ../nbs/30_report.ipynb #5982a366
 from __future__ import annotations
-import datetime, importlib.metadata, json, math, numbers, platform, re, subprocess
+import datetime, importlib.metadata, json, platform, re, subprocess
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .core import InputError, atomic_write, file_sha256, format_interval, project_root, read_json, write_json
+from .core import (InputError, atomic_write, file_sha256, format_interval, markdown_table, project_root, read_json,
+                               tidy_table, write_json)
 
 # %% auto #0
-__all__ = ['DPI', 'LIBRARIES', 'README_TABLES', 'README_CLAIMS', 'set_plot_style', 'save_fig', 'markdown_table', 'save_table',
-           'figures_dir', 'library_versions', 'git_state', 'output_files', 'write_manifest', 'summary_table',
-           'claims_summary', 'update_readme']
+__all__ = ['DPI', 'LIBRARIES', 'README_TABLES', 'README_CLAIMS', 'set_plot_style', 'save_fig', 'save_table', 'figures_dir',
+           'library_versions', 'git_state', 'output_files', 'write_manifest', 'summary_table', 'claims_summary',
+           'update_readme']
 
 # %% ../nbs/30_report.ipynb #84c8a434
 DPI = 150  # resolution of every saved PNG
@@ -49,35 +50,6 @@ def save_fig(fig, # A matplotlib Figure
     finally: plt.close(fig)
     return path
 
-# %% ../nbs/30_report.ipynb #eb04f14e
-def _tidy_table(df:pd.DataFrame) -> pd.DataFrame:
-    "Flatten column levels and move a meaningful (non-default) index into columns."
-    df = df.copy()
-    if isinstance(df.columns, pd.MultiIndex): df.columns = [' '.join(str(l) for l in c if str(l)).strip() for c in df.columns]
-    default_index = isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1 and df.index.name is None
-    return df.reset_index(drop=True) if default_index else df.reset_index()
-
-def _md_cell(v, floatfmt:str) -> str:
-    "One value as Markdown table text."
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT: return ''
-    if isinstance(v, (bool, np.bool_)): return str(bool(v))
-    if isinstance(v, numbers.Integral): return str(int(v))
-    if isinstance(v, numbers.Real):
-        v = float(v)
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else format(v, floatfmt)
-    return str(v).replace('|', r'\|').replace('\n', ' ')
-
-def markdown_table(df:pd.DataFrame, # Table to format
-                   floatfmt:str='.4g', # Format spec for non-integral floats
-                  ) -> str:
-    "A GitHub-flavoured Markdown table of `df`, numbers right-aligned."
-    df = _tidy_table(df)
-    numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns]
-    rows = [[_md_cell(v, floatfmt) for v in r] for r in df.itertuples(index=False, name=None)]
-    line = lambda cells: '| ' + ' | '.join(cells) + ' |'
-    out = [line([_md_cell(c, floatfmt) for c in df.columns]), line(['---:' if n else '---' for n in numeric])]
-    return '\n'.join(out + [line(r) for r in rows]) + '\n'
-
 # %% ../nbs/30_report.ipynb #1065e840
 def save_table(df:pd.DataFrame, # Table to write
                name:str, # File name without suffix, e.g. 'tab1_fold_sizes'
@@ -86,7 +58,7 @@ def save_table(df:pd.DataFrame, # Table to write
               ) -> tuple[Path, Path]:
     "Atomically write `df` as `<name>.csv` and `<name>.md`; return both paths."
     csv_path, md_path = _output_path(name, out_dir, '.csv'), _output_path(name, out_dir, '.md')
-    tidy = _tidy_table(df)
+    tidy = tidy_table(df)
     with atomic_write(csv_path) as f: tidy.to_csv(f, index=False, lineterminator='\n')
     with atomic_write(md_path) as f: f.write(markdown_table(tidy, floatfmt))
     return csv_path, md_path

@@ -16,7 +16,8 @@ import pandas as pd
 from rdkit import Chem, rdBase
 from tqdm.auto import tqdm
 
-from .core import InputError, atomic_write, cache_dir, data_dir, file_sha256, fingerprint, open_text, read_json, write_json
+from .core import (InputError, atomic_write, cache_dir, data_dir, file_sha256, fingerprint, markdown_table, open_text,
+                               read_json, write_json)
 from .molecules import (ADDUCT_MASSES, ALLOWED_ELEMENTS, adduct_mz, check_adduct, exact_mass, formula_of, inchikey14,
                                      parse_formula, parse_smiles, precursor_formula, standardize_smiles)
 from .spectra import write_msg_tsv
@@ -458,7 +459,6 @@ def _demo_corpus(pool, mols, cands, seed) -> np.ndarray:
     return corpus[np.random.default_rng(seed).permutation(len(corpus))]
 
 def _demo_readme(params:dict, stats:dict) -> str:
-    from specbridge_nb.report import markdown_table
     args = ', '.join(f'{k}={v}' for k, v in params.items() if k != 'model')
     return f"""# Demo MS/MS retrieval benchmark (simulated spectra, MassSpecGym format)
 
