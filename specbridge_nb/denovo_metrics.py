@@ -4,7 +4,6 @@
 
 # %% ../nbs/24_denovo_metrics.ipynb #290a7391
 from __future__ import annotations
-import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
@@ -12,20 +11,15 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 from rdkit import Chem
-from tqdm.auto import tqdm
 
 from .core import InputError
-from .diffusion import sample_ddim, sample_ddpm
-from .graph_decoders import decode_eigenvectors, random_formula_molecules
-from .laplacian import elements_from_formula
 from .molecules import (formula_of, inchikey14, mces_distances, morgan_fingerprints, parse_formula,
                                      parse_smiles, standardize_smiles, tanimoto)
 from .retrieval import cluster_bootstrap
-from .spectra import preprocess_batch
 
 # %% auto #0
 __all__ = ['RankedSamples', 'canonical_smiles', 'rank_samples', 'hill_formula', 'denovo_scores', 'denovo_metrics',
-           'parse_sampler', 'generate_molecules', 'evaluate_generated']
+           'evaluate_generated']
 
 # %% ../nbs/24_denovo_metrics.ipynb #3f4be5b8
 @dataclass
@@ -142,43 +136,6 @@ def denovo_metrics(ranked_predictions:Sequence, # Per query: a `RankedSamples` o
             f = per_q[m.replace('mces', 'mces_failed')]; row.update(n_failed_pairs=int(f.sum()), n_failed_queries=int((f > 0).sum()))
         rows.append(row)
     return per_q, pd.DataFrame(rows)
-
-# %% ../nbs/24_denovo_metrics.ipynb #4d4a1d57
-def parse_sampler(spec:str) -> dict:
-    "Sampler settings from 'ddpm', 'ddim:S' or 'ddim:S:eta': dict(kind, steps, eta)."
-    parts = str(spec).strip().lower().split(':')
-    try:
-        if parts == ['ddpm']: return dict(kind='ddpm', steps=None, eta=1.)
-        if parts[0] == 'ddim' and len(parts) in (2, 3) and int(parts[1]) >= 1:
-            return dict(kind='ddim', steps=int(parts[1]), eta=float(parts[2]) if len(parts) == 3 else 0.)
-    except ValueError: pass
-    raise InputError(f"unknown sampler {spec!r}: use 'ddpm', 'ddim:STEPS' or 'ddim:STEPS:ETA'", field='sampler')
-
-# %% ../nbs/24_denovo_metrics.ipynb #9504df55
-def generate_molecules(model, # `Spec2Graph`, its EMA or a `Spec2GraphRun` (None: only the random baseline)
-                       decoders:dict, # name -> trained bond decoder
-                       spectra:pd.DataFrame, # `mz`, `intensity`, `precursor_mz`, `identifier`, `formula`
-                       n_samples:int=10, sampler:str='ddim:50', # Samples per spectrum; see `parse_sampler`
-                       random_baseline:str|None='Random (formula)', # Name of the random-valid baseline (None: leave it out)
-                       seed:int=0, n_peaks:int=60, progress:bool=False) -> pd.DataFrame:
-    "One row per spectrum and method: the `n_samples` generated SMILES (None = failed decode) and the seconds spent."
-    if 'formula' not in spectra: raise InputError('spectra need a formula column (the formula conditions the sampler)', field='formula')
-    smp, rows = parse_sampler(sampler), []
-    peaks = preprocess_batch(spectra, n_peaks=n_peaks) if model is not None and decoders else None  # (S, n_peaks+1, 2)
-    for i, r in enumerate(tqdm(list(spectra.itertuples()), disable=not progress, desc='generate')):
-        els, s = elements_from_formula(r.formula, row=i), seed + i
-        if peaks is not None:
-            t0 = time.perf_counter()
-            V = (sample_ddpm(model, peaks[i], r.formula, n_samples, s) if smp['kind'] == 'ddpm' else
-                 sample_ddim(model, peaks[i], r.formula, n_samples, smp['steps'], smp['eta'], s))  # (n_samples, N, k)
-            t_sample = time.perf_counter() - t0
-            for name, dec in decoders.items():
-                t0 = time.perf_counter(); out = decode_eigenvectors(dec, V, els, r.formula)
-                rows.append(dict(row=i, identifier=r.identifier, method=name, samples=out, seconds=t_sample + time.perf_counter() - t0))
-        if random_baseline:
-            t0 = time.perf_counter(); out = random_formula_molecules(r.formula, n_samples, seed=s)
-            rows.append(dict(row=i, identifier=r.identifier, method=random_baseline, samples=out, seconds=time.perf_counter() - t0))
-    return pd.DataFrame(rows, columns=['row', 'identifier', 'method', 'samples', 'seconds'])
 
 # %% ../nbs/24_denovo_metrics.ipynb #c7b8d035
 def evaluate_generated(generated:pd.DataFrame, # From `generate_molecules`
