@@ -5,6 +5,7 @@
 # %% ../nbs/40_annotate.ipynb #c3c0e003
 from __future__ import annotations
 import shutil, sys, tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
@@ -16,8 +17,11 @@ from .confidence import ConfidenceCalibrator
 from .core import (InputError, check_precision, command_outputs, console_entry, device_name, get_device, nonnegative_int,
                                 positive_float, positive_int, precision_name, read_json, write_json)
 from .data import read_candidates
+from .denovo_metrics import rank_samples
+from .diffusion import takes_formula
+from .generate import DenovoModel, load_denovo_model
 from .molecule_index import MoleculeIndex, open_molecule_index
-from .molecules import ADDUCT_MASSES, check_adduct, molecule_key
+from .molecules import ADDUCT_MASSES, check_adduct, formula_of, molecule_key
 from .retrieval import cosine_scores
 from .confidence import calibration_error
 from .retrieval import cluster_bootstrap
@@ -25,9 +29,10 @@ from .spectra import read_mgf, read_msg_tsv, read_msp, write_msg_tsv
 from .train import encode_spectra, load_specbridge
 
 # %% auto #0
-__all__ = ['UNKNOWN_COLUMNS', 'annotate_main', 'read_unknown_spectra', 'spectrum_candidates', 'rank_candidates',
-           'plot_annotation', 'plot_confidences', 'write_report', 'withhold_answers', 'score_annotations',
-           'benchmark_bank_files', 'default_bank_files', 'annotate_files', 'specbridge_annotate']
+__all__ = ['UNKNOWN_COLUMNS', 'DENOVO_SOURCE', 'annotate_main', 'read_unknown_spectra', 'spectrum_candidates',
+           'denovo_candidates', 'rank_candidates', 'plot_annotation', 'plot_confidences', 'write_report',
+           'withhold_answers', 'score_annotations', 'benchmark_bank_files', 'default_bank_files', 'annotate_files',
+           'specbridge_annotate']
 
 # %% ../nbs/40_annotate.ipynb #c3c0e006
 UNKNOWN_COLUMNS = ['identifier', 'mzs', 'intensities', 'precursor_mz']  # what a TSV of unknowns must have
@@ -67,6 +72,38 @@ def spectrum_candidates(spectra:pd.DataFrame, # From `read_unknown_spectra`
         else: t = index.by_mass(r.precursor_mz, [r.adduct] if r.adduct else adducts, ppm).assign(source='bank (mass)')
         out.append(t[['smiles', 'formula', 'adduct', 'ppm_error', 'source']].reset_index(drop=True))
     return out
+
+# %% ../nbs/40_annotate.ipynb #c3c0e051
+DENOVO_SOURCE = 'de novo (Spec2Graph)'
+
+def _formulas(r, t:pd.DataFrame, max_formulas:int) -> list[str]:
+    if isinstance(r.formula, str) and r.formula: return [r.formula]  # missing: None or NaN
+    n = Counter(x if isinstance(x, str) and x else formula_of(s) for x, s in zip(t.formula, t.smiles))
+    return sorted(n, key=lambda f: -n[f])[:max_formulas]  # most frequent first; ties: first seen (a stable sort)
+
+def denovo_candidates(denovo:DenovoModel, # From `generate.load_denovo_model`
+                      spectra:pd.DataFrame, tables:list[pd.DataFrame], # Spectra and their bank candidates (`spectrum_candidates`)
+                      n_samples:int=20, # Samples per spectrum and formula
+                      max_formulas:int=3, # Formulas per spectrum without one of its own
+                      seed:int=0, progress:bool=False) -> list[pd.DataFrame]:
+    "Per spectrum, the distinct valid molecules Spec2Graph generates for its formula(s), as candidate rows of `DENOVO_SOURCE`."
+    if len(tables) != len(spectra): raise InputError(f'{len(tables)} candidate tables for {len(spectra)} spectra', field='tables')
+    jobs = []
+    for i, (r, t) in enumerate(zip(spectra.itertuples(), tables)):
+        for f in _formulas(r, t, max_formulas):
+            if not takes_formula(denovo.model.cfg, f): continue
+            same = t[t.formula == f] if len(t) else t
+            jobs.append(dict(row=i, identifier=r.identifier, mz=r.mz, intensity=r.intensity, precursor_mz=r.precursor_mz, formula=f,
+                             adduct=same.adduct.iloc[0] if len(same) else r.adduct, ppm_error=same.ppm_error.iloc[0] if len(same) else np.nan))
+    cols = ['smiles', 'formula', 'adduct', 'ppm_error', 'source']
+    out = [[] for _ in range(len(spectra))]
+    if jobs:
+        jobs = pd.DataFrame(jobs)
+        gen = denovo.generate(jobs, n_samples, seed, progress)
+        for j, samples in zip(jobs.itertuples(), gen.samples):
+            out[j.row].append(pd.DataFrame({'smiles': rank_samples(samples).smiles, 'formula': j.formula, 'adduct': j.adduct,
+                                            'ppm_error': j.ppm_error, 'source': DENOVO_SOURCE}))
+    return [pd.concat(o, ignore_index=True) if o else pd.DataFrame(columns=cols) for o in out]
 
 # %% ../nbs/40_annotate.ipynb #c3c0e012
 def _merge_same_molecules(t:pd.DataFrame) -> pd.DataFrame:
@@ -227,7 +264,10 @@ def annotate_files(spectra, model, out, # Spectrum file, model folder, output fo
                    ppm:float=10., adducts:Sequence[str]=('[M+H]+', '[M+Na]+'), top:int=10, min_confidence:float=0.,
                    skip_bad:bool=False, device='auto', overwrite:bool=False, progress:bool=True,
                    report_spectra:int=50, # Spectra drawn in report.ipynb/.html (0: no report)
-                   precision:str='fp32') -> dict: # 'fp32' or 'bf16' for the spectrum side
+                   precision:str='fp32', # 'fp32' or 'bf16' for the spectrum side
+                   denovo=None, # De novo model folder (`generate.save_denovo_model`): Spec2Graph proposes candidates too
+                   samples:int=20, denovo_formulas:int=3, # Its samples per spectrum and formula; formulas per spectrum without one
+                  ) -> dict:
     "Annotate the spectra of a file with a trained SpecBridge; write `annotations.tsv`, `summary.json` and the report into `out`."
     out = Path(out); paths = [out/'annotations.tsv', out/'summary.json'] + ([out/'report.ipynb', out/'report.html'] if report_spectra else [])
     check_precision(precision)
@@ -241,15 +281,24 @@ def annotate_files(spectra, model, out, # Spectrum file, model folder, output fo
         pools = read_candidates(candidates) if candidates else None
         index = None if pools is not None else open_molecule_index(bank or default_bank_files(meta), progress=progress)
         tables = spectrum_candidates(df, index, pools, adducts, ppm)
+        n_bank = np.array([len(t) for t in tables])
+        if denovo is not None:
+            dn = denovo_candidates(load_denovo_model(denovo, device), df, tables, samples, denovo_formulas, progress=progress)
+            tables = [pd.concat([t, d], ignore_index=True) for t, d in zip(tables, dn)]
         ann = rank_candidates(net, df, tables, cal, top, min_confidence, progress=progress, precision=precision)
         ann.to_csv(tmp_tsv, sep='\t', index=False, lineterminator='\n')
         n_cand = np.array([len(t) for t in tables])
+        top1 = ann[ann['rank'] == 1]
         summary = dict(spectra=len(df), with_candidates=int((n_cand > 0).sum()), without_candidates=df.identifier[n_cand == 0].tolist(),
+                       with_bank_candidates=int((n_bank > 0).sum()),
+                       denovo_proposals=int(n_cand.sum() - n_bank.sum()) if denovo is not None else None,
+                       top1_from_denovo_only=int((top1.source == DENOVO_SOURCE).sum()) if denovo is not None else None,
                        median_candidates=float(np.median(n_cand)), annotated=int((ann[ann['rank'] == 1].decision == 'annotated').sum()),
                        calibrated=cal is not None, settings=dict(spectra=str(Path(spectra).resolve()), model=str(Path(model).resolve()),
                        bank=[str(Path(b).resolve()) for b in bank or []] or None, candidates=str(candidates) if candidates else None,
                        ppm=ppm, adducts=list(adducts), top=top, min_confidence=min_confidence, target=meta.get('target'),
-                       precision=precision))
+                       precision=precision, denovo=str(Path(denovo).resolve()) if denovo is not None else None,
+                       samples=samples if denovo is not None else None, denovo_formulas=denovo_formulas if denovo is not None else None))
         write_json(summary, tmp_json)
         if report_spectra: write_report(*tmps[2:], tmp_tsv, spectra, tmp_json, report_spectra)
     return dict(summary, annotations=paths[0], summary_path=paths[1], report=paths[3] if report_spectra else None)
@@ -270,15 +319,20 @@ def specbridge_annotate(spectra:str=None, # Spectra of unknown molecules: .mgf, 
                         report_spectra:nonnegative_int=50, # Spectra drawn in report.ipynb / report.html (0: no report)
                         device:device_name='auto', # 'auto', 'cpu' or 'cuda'
                         precision:precision_name='fp32', # 'fp32', or 'bf16' (bfloat16 matrix products; faster where supported)
+                        denovo:str=None, # De novo model folder (E20 writes runs/<profile>/denovo_model): Spec2Graph proposes candidates too
+                        samples:positive_int=20, # With --denovo: samples per spectrum and formula
+                        denovo_formulas:positive_int=3, # With --denovo: formulas per spectrum without one (those of its bank candidates)
                         overwrite:bool=False, # Replace earlier outputs in --out
                         quiet:bool=False): # No progress bars
     "Annotate spectra of unknown molecules with a trained SpecBridge: ranked candidates with a calibrated confidence."
     try:
         if not (spectra and model and out): raise InputError('--spectra FILE, --model MODEL_DIR and --out DIR are required')
         res = annotate_files(spectra, model, out, bank, candidates, ppm, [a.strip() for a in adducts.split(',') if a.strip()], top,
-                             min_confidence, skip_bad, device, overwrite, not quiet, report_spectra, precision)
+                             min_confidence, skip_bad, device, overwrite, not quiet, report_spectra, precision, denovo, samples, denovo_formulas)
     except (InputError, FileNotFoundError) as e: sys.exit(f'specbridge_annotate: error: {e}')
     print(f"{res['annotations']}: {res['annotated']} of {res['spectra']} spectra annotated, "
-          f"{res['spectra'] - res['with_candidates']} without candidates")
+          f"{res['spectra'] - res['with_candidates']} without candidates" +
+          ('' if res['denovo_proposals'] is None else f"; {res['denovo_proposals']} de novo proposals, the top-1 of "
+                                                      f"{res['top1_from_denovo_only']} spectra from them alone"))
 
 annotate_main = console_entry(specbridge_annotate)
