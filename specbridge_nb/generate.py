@@ -8,19 +8,22 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import InputError, atomic_write, get_device, load_torch, write_json
-from .diffusion import Spec2Graph, Spec2GraphConfig, _unwrap, sample_ddim, sample_ddpm
-from .graph_decoders import DECODERS, decode_eigenvectors, random_formula_molecules
+from .core import InputError, atomic_write, get_device, load_torch, read_json, seed_everything, write_json
+from .diffusion import (Spec2Graph, Spec2GraphConfig, Spec2GraphDataset, _unwrap, sample_ddim, sample_ddpm,
+                                     train_spec2graph)
+from .graph_decoders import DECODERS, decode_eigenvectors, random_formula_molecules, train_or_load_bond_decoder
 from .laplacian import elements_from_formula
 from .spectra import preprocess_batch
 
 # %% auto #0
-__all__ = ['DENOVO_FORMAT', 'parse_sampler', 'generate_molecules', 'DenovoModel', 'save_denovo_model', 'load_denovo_model']
+__all__ = ['DENOVO_FORMAT', 'parse_sampler', 'generate_molecules', 'fit_spec2graph', 'fit_bond_decoders', 'DenovoModel',
+           'save_denovo_model', 'load_denovo_model']
 
 # %% ../nbs/23b_generate.ipynb #4d4a1d57
 def parse_sampler(spec:str) -> dict:
@@ -58,6 +61,41 @@ def generate_molecules(model, # `Spec2Graph`, its EMA or a `Spec2GraphRun` (None
             t0 = time.perf_counter(); out = random_formula_molecules(r.formula, n_samples, seed=s)
             rows.append(dict(row=i, identifier=r.identifier, method=random_baseline, samples=out, seconds=time.perf_counter() - t0))
     return pd.DataFrame(rows, columns=['row', 'identifier', 'method', 'samples', 'seconds'])
+
+# %% ../nbs/23b_generate.ipynb #g23b0021
+def fit_spec2graph(train_df:pd.DataFrame, # Train-fold spectra with `smiles` and `formula`
+                   model_dir, # Run folder: `spec2graph.pt` (checkpoint) and `train_info.json`
+                   cfg:Spec2GraphConfig, steps:int=1000, batch_size:int=32, lr:float=3e-4, warmup:int=200, seed:int=0,
+                   fresh:bool=False, # Delete a checkpoint there and train afresh
+                   device='auto', progress:bool=False) -> dict:
+    "Train, resume or reuse Spec2Graph on a train fold: dict(run, n_spectra, n_molecules, n_skipped, seconds, non_finite)."
+    ds = Spec2GraphDataset(train_df, k=cfg.k, max_atoms=cfg.max_atoms, fp_bits=cfg.fp_bits, on_error='skip')
+    model_dir = Path(model_dir); ckpt, info_path = model_dir/'spec2graph.pt', model_dir/'train_info.json'
+    if fresh and ckpt.exists(): ckpt.unlink()
+    model_dir.mkdir(parents=True, exist_ok=True)
+    prev = read_json(info_path) if ckpt.exists() and info_path.exists() else {'seconds': 0.}
+    seed_everything(seed)
+    t0 = time.perf_counter()
+    run = train_spec2graph(Spec2Graph(cfg), ds, steps=int(steps), batch_size=int(batch_size), lr=lr, warmup=int(warmup), seed=seed,
+                           checkpoint=ckpt, save_every=500, progress=progress, device=device)
+    seconds = prev['seconds'] + (time.perf_counter() - t0 if run.step > prev.get('steps', 0) else 0.)  # reloading is not training
+    write_json({'seconds': seconds, 'steps': run.step}, info_path)
+    non_finite = int((~np.isfinite(run.history.drop(columns='step').to_numpy(dtype=float))).sum())
+    if non_finite: raise FloatingPointError(f'{non_finite} non-finite values in the training history of {ckpt}')
+    return dict(run=run, n_spectra=len(ds), n_molecules=ds.df.smiles.nunique(), n_skipped=len(ds.skipped), seconds=seconds,
+                non_finite=non_finite)
+
+def fit_bond_decoders(smiles:list, folder, # Train molecules; the decoders' cache folder
+                      sizes:dict, # {kind: constructor arguments} for every decoder wanted (keys of `DECODERS`)
+                      k:int=8, train:dict|None=None, # Eigenvector columns; arguments of `graph_decoders.train_bond_decoder`
+                      max_molecules:int|None=None, # A seeded subset of the unique molecules (None: all)
+                      seed:int=0) -> tuple[dict, dict]:
+    "Trained (or cached) bond decoders and their info, {kind: decoder}, {kind: info}, on the unique `smiles`."
+    mols = sorted(set(smiles))
+    if max_molecules is not None and max_molecules < len(mols):
+        mols = sorted(np.random.default_rng(seed).choice(mols, int(max_molecules), replace=False).tolist())
+    out = {kind: train_or_load_bond_decoder(kind, mols, folder, k=k, size=kw, train=train, seed=seed) for kind, kw in sizes.items()}
+    return {kd: d for kd, (d, _) in out.items()}, {kd: i for kd, (_, i) in out.items()}
 
 # %% ../nbs/23b_generate.ipynb #g23b0011
 DENOVO_FORMAT = 'specbridge_nb.denovo/1'
