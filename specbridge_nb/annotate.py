@@ -234,9 +234,13 @@ def score_annotations(annotations:pd.DataFrame, # From `rank_candidates` (or ann
     top1 = annotations[annotations['rank'] == 1].set_index('spectrum')
     per['n_candidates'] = per.spectrum.map(top1.n_candidates).fillna(0).astype(int).values
     per['confidence'] = per.spectrum.map(top1.confidence).values
-    if tables is not None: per['in_candidates'] = [key[s] in {molecule_key(c) for c in t.smiles} for s, t in zip(truth.smiles, tables)]
+    if tables is not None:
+        per['in_candidates'] = [key[s] in {molecule_key(c) for c in t.smiles} for s, t in zip(truth.smiles, tables)]
+        if any(len(t) and (t.source == DENOVO_SOURCE).any() for t in tables):  # only Spec2Graph's proposals hold the truth
+            per['in_denovo_only'] = [key[s] in {molecule_key(c) for c in t.smiles[t.source == DENOVO_SOURCE]} and
+                                     key[s] not in {molecule_key(c) for c in t.smiles[t.source != DENOVO_SOURCE]} for s, t in zip(truth.smiles, tables)]
     for k in ks: per[f'top{k}'] = (per.true_rank <= k).astype(float)  # absent or below the listed rows: a miss
-    cols = ([f'top{k}' for k in ks] + (['in_candidates'] if tables is not None else []))
+    cols = [f'top{k}' for k in ks] + [c for c in ('in_candidates', 'in_denovo_only') if c in per]
     rows = []
     for c in cols:
         v, lo, hi = cluster_bootstrap(per[c].astype(float), per.molecule, n_boot=n_boot, seed=seed)
@@ -301,7 +305,8 @@ def annotate_files(spectra, model, out, # Spectrum file, model folder, output fo
                        samples=samples if denovo is not None else None, denovo_formulas=denovo_formulas if denovo is not None else None))
         write_json(summary, tmp_json)
         if report_spectra: write_report(*tmps[2:], tmp_tsv, spectra, tmp_json, report_spectra)
-    return dict(summary, annotations=paths[0], summary_path=paths[1], report=paths[3] if report_spectra else None)
+    return dict(summary, annotations=paths[0], summary_path=paths[1], report=paths[3] if report_spectra else None,
+                tables=tables)  # every spectrum's candidates, bank and de novo, before ranking
 
 # %% ../nbs/40_annotate.ipynb #c3c0e020
 @call_parse

@@ -58,7 +58,7 @@ PROFILES = {
                  'E20_spec2graph': {'steps': 300, 'decoder_steps': 200, 'decoder_batch': 16, 'samplers': ['ddim:20', 'ddim:50'],
                                     'val_molecules': 15, 'test_molecules': 25, 'n_samples': 10, 'mces_spectra': 0, 'n_boot': 1000},
                  'E21_decoder_oracle': {'decoder_steps': 200, 'decoder_batch': 16, 'test_molecules': 60},
-                 'E30_annotation': {'recipe': 'demo', 'bank': 'benchmark'}}},
+                 'E30_annotation': {'recipe': 'demo', 'bank': 'benchmark', 'denovo': 'auto', 'denovo_samples': 10, 'denovo_formulas': 1}}},
     'massbank': {'description': 'the MassBank benchmark in MassSpecGym format (--data DIR); sized for a CPU day or a GPU hour',
                  'needs_data': True, 'notebooks': {
                      'E01_data_overview': {},
