@@ -69,7 +69,7 @@ PROFILES = {
                                           'mces_methods': ['Molecule prior (no spectrum)', 'Fingerprint FFN', 'SpecBridge'],
                                           'specbridge_variants': {'SpecBridge, InfoNCE': {'objective': 'contrastive', 'batch_order': 'random'}}},
                      'E11_objective_and_init': {'recipe': 'cpu', 'max_steps': 271},  # ablations: one epoch per run, so each fits a CPU session
-                     'E12_mapper_capacity': {'recipe': 'cpu', 'max_steps': 271, 'mapper_blocks': [0, 2, 4, 8], 'mapper_hidden': [512, 2048]},
+                     'E12_mapper_capacity': {'recipe': 'cpu', 'max_steps': 271, 'mapper_blocks': [0, 2, 8], 'mapper_hidden': [512, 2048]},  # depth 4: in no claim
                      'E13_unfreezing': {'recipe': 'cpu', 'max_steps': 271, 'unfrozen_blocks': [0, 1, 2, 4]},
                      'E14_mapper_init': {'recipe': 'cpu', 'max_steps': 271},
                      'E15_pool_size': {'recipe': 'cpu'},
