@@ -11,6 +11,7 @@ import pandas as pd
 from fastcore.basics import patch
 
 from .core import InputError, read_json, write_json
+from .retrieval import cluster_bootstrap
 
 # %% auto #0
 __all__ = ['FEATURES', 'pool_features', 'ConfidenceCalibrator', 'calibration_error', 'plot_reliability', 'abstention_curve',
@@ -59,26 +60,21 @@ def predict(self:ConfidenceCalibrator, ranks:pd.DataFrame) -> np.ndarray:
     return np.interp(logit, s['iso_x'], s['iso_y'])  # the fitted step function, clipped at both ends
 
 # %% ../nbs/13_confidence.ipynb #b2c0e013
-def _ece(conf:np.ndarray, correct:np.ndarray, n_bins:int) -> float:
+def _ece(conf:np.ndarray, correct:np.ndarray, n_bins:int, weights:np.ndarray|None=None) -> float:
+    w = np.ones(len(conf)) if weights is None else np.asarray(weights, float)
     b = np.minimum((conf * n_bins).astype(int), n_bins - 1)
-    n = np.bincount(b, minlength=n_bins)
-    gap = np.abs(np.bincount(b, correct, n_bins) - np.bincount(b, conf, n_bins))  # per bin: |sum right - sum confidence|
-    return float(gap.sum() / max(n.sum(), 1))
+    gap = np.abs(np.bincount(b, w * correct, n_bins) - np.bincount(b, w * conf, n_bins))  # per bin: |weight right - confidence|
+    return float(gap.sum() / max(w.sum(), 1e-12))
 
 def calibration_error(confidence, correct, # Predicted probability and outcome (1 = top-1 right) per query
                       groups=None, # Molecule of each query: the bootstrap resamples molecules (None: queries)
                       n_bins:int=10, n_boot:int=1000, seed:int=0) -> tuple[float, float, float]:
-    "Expected calibration error with its 95 % bootstrap interval: (ece, low, high)."
+    "Expected calibration error with its 95 % bootstrap interval (`retrieval.cluster_bootstrap`): (ece, low, high)."
     conf, y = np.asarray(confidence, float), np.asarray(correct, float)
     if len(conf) != len(y) or not len(y): raise InputError(f'{len(conf)} confidences for {len(y)} outcomes', field='confidence')
     if ((conf < 0) | (conf > 1) | np.isnan(conf)).any(): raise InputError('confidences must lie in [0, 1]', field='confidence')
-    codes = np.arange(len(y)) if groups is None else pd.factorize(np.asarray(groups))[0]
-    members = [np.flatnonzero(codes == c) for c in range(codes.max() + 1)]
-    g = np.random.default_rng(seed)
-    boot = [_ece(conf[i], y[i], n_bins) for i in (np.concatenate([members[c] for c in g.integers(0, len(members), len(members))])
-                                                 for _ in range(n_boot))]
-    lo, hi = np.quantile(boot, [0.025, 0.975]) if n_boot else (np.nan, np.nan)
-    return _ece(conf, y, n_bins), float(lo), float(hi)
+    e, lo, hi = cluster_bootstrap(np.c_[conf, y], groups, n_boot, seed, stat=lambda v, w: _ece(v[:, 0], v[:, 1], n_bins, w))
+    return float(e), float(lo), float(hi)
 
 # %% ../nbs/13_confidence.ipynb #b2c0e016
 def plot_reliability(confidence, correct, # Predicted probability and outcome per query

@@ -241,7 +241,7 @@ def cluster_bootstrap(values, # (Q,) or (Q, m) per-query values
                       groups=None, # Cluster of each query (e.g. molecule key); None = resample queries independently
                       n_boot:int=1000, # Resamples (0: no interval, NaN bounds)
                       seed:int=0, level:float=0.95, # Seed of the resampling; coverage of the interval
-                      stat:str='mean'): # 'mean' (per column) or 'median' (lower median, 1-D values)
+                      stat='mean'): # 'mean' (per column), 'median' (lower median, 1-D values), or f(values, weights) -> float
     "Statistic of `values` and its percentile bootstrap interval, resampling whole clusters with replacement."
     v = np.asarray(values, dtype=float)
     if len(v) == 0: raise InputError('no values to bootstrap', field='values')
@@ -255,10 +255,13 @@ def cluster_bootstrap(values, # (Q,) or (Q, m) per-query values
         order = np.argsort(v, kind='stable'); xs, c = v[order], codes[order]
         point = _lower_median(xs, np.ones((1, len(v))))
         boot = np.concatenate([_lower_median(xs, w[b:b + 128][:, c]) for b in range(0, len(w), 128)])[:, None]
-    else: raise InputError(f"stat must be 'mean' or 'median', got {stat!r}", field='stat')
+    elif callable(stat):  # any statistic of weighted queries: a query's weight is the number of times its cluster was drawn
+        point = np.array([stat(v, np.ones(len(v)))])
+        boot = np.array([stat(v, wb[codes]) for wb in w], dtype=float)[:, None]
+    else: raise InputError(f"stat must be 'mean', 'median' or a function, got {stat!r}", field='stat')
     lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=0)
     if n_boot < 1: lo, hi = np.full_like(lo, np.nan), np.full_like(hi, np.nan)
-    shape = v.shape[1:] if stat == 'mean' else ()
+    shape = v.shape[1:] if isinstance(stat, str) and stat == 'mean' else ()
     return point.reshape(shape), lo.reshape(shape), hi.reshape(shape)
 
 # %% ../nbs/09_retrieval.ipynb #0dc123b6
