@@ -18,8 +18,8 @@ from .molecules import (formula_of, inchikey14, mces_distances, morgan_fingerpri
 from .retrieval import cluster_bootstrap
 
 # %% auto #0
-__all__ = ['RankedSamples', 'canonical_smiles', 'rank_samples', 'hill_formula', 'denovo_scores', 'denovo_metrics',
-           'evaluate_generated']
+__all__ = ['RING_SIZE_BINS', 'RankedSamples', 'canonical_smiles', 'rank_samples', 'hill_formula', 'denovo_scores',
+           'denovo_metrics', 'evaluate_generated', 'plausibility', 'plausibility_table', 'plot_plausibility']
 
 # %% ../nbs/24_denovo_metrics.ipynb #3f4be5b8
 @dataclass
@@ -154,3 +154,62 @@ def evaluate_generated(generated:pd.DataFrame, # From `generate_molecules`
         per.append(p); summ.append(s.assign(method=method))
     summary = pd.concat(summ, ignore_index=True)
     return pd.concat(per, ignore_index=True), summary[['method'] + [c for c in summary if c != 'method']]
+
+# %% ../nbs/24_denovo_metrics.ipynb #p24a0002
+def _neutral_sanitises(mol:Chem.Mol) -> bool:
+    m = Chem.RWMol(mol)
+    for a in m.GetAtoms(): a.SetFormalCharge(0); a.SetNoImplicit(False); a.SetNumExplicitHs(0)
+    try: Chem.SanitizeMol(m); return True
+    except Exception: return False  # RDKit raises several exception types for valence errors
+
+def plausibility(smiles:Sequence) -> pd.DataFrame: # SMILES of valid molecules
+    "Per molecule: `small_ring` (3- or 4-membered ring), `sanitizes_neutral`, `charged`, `n_rings` and `ring_sizes` (tuple)."
+    rows = []
+    for i, smi in enumerate(smiles):
+        mol = parse_smiles(smi, row=i) if isinstance(smi, str) else None
+        if mol is None: raise InputError(f'not a SMILES: {smi!r}', row=i, field='smiles')
+        sizes = tuple(sorted(len(r) for r in mol.GetRingInfo().AtomRings()))
+        rows.append(dict(smiles=smi, small_ring=any(z <= 4 for z in sizes), sanitizes_neutral=_neutral_sanitises(mol),
+                         charged=any(a.GetFormalCharge() for a in mol.GetAtoms()), n_rings=len(sizes), ring_sizes=sizes))
+    return pd.DataFrame(rows, columns=['smiles', 'small_ring', 'sanitizes_neutral', 'charged', 'n_rings', 'ring_sizes'])
+
+# %% ../nbs/24_denovo_metrics.ipynb #p24a0005
+RING_SIZE_BINS = (3, 4, 5, 6, 7)  # sizes shown on their own; larger rings are pooled as '8+'
+
+def plausibility_table(groups:dict, # name -> DataFrame with `smiles` and `group` (the test molecule each row belongs to)
+                       reference:str|None=None, # Name of the group the small-ring share is compared with (e.g. the true molecules)
+                       n_boot:int=1000, seed:int=0) -> pd.DataFrame:
+    "One row per group: molecules, small-ring share (CI), ratio to the reference, sanitising and charged shares, rings, ring sizes."
+    rows = []
+    for name, d in groups.items():
+        if not len(d): raise InputError(f'group {name!r} has no molecules', field='groups')
+        pl = plausibility(d['smiles'].tolist()); g = d['group'].to_numpy()
+        _, lo, hi = cluster_bootstrap(pl.small_ring.to_numpy(float), g, n_boot=n_boot, seed=seed)
+        sizes = np.array([z for t in pl.ring_sizes for z in t])
+        rings = {f'rings of size {b}': float(np.mean(sizes == b)) if len(sizes) else np.nan for b in RING_SIZE_BINS}
+        rings['rings of size 8+'] = float(np.mean(sizes > RING_SIZE_BINS[-1])) if len(sizes) else np.nan
+        rows.append(dict(group=name, molecules=len(pl), small_ring=pl.small_ring.mean(), small_ring_low=float(lo), small_ring_high=float(hi),
+                         sanitizes_neutral=pl.sanitizes_neutral.mean(), charged=pl.charged.mean(), mean_rings=pl.n_rings.mean(), **rings))
+    out = pd.DataFrame(rows)
+    if reference is not None:
+        if reference not in groups: raise InputError(f'reference {reference!r} is not a group', field='reference')
+        out.insert(5, 'small_ring_ratio', out.small_ring / out.set_index('group').small_ring[reference])
+    return out
+
+# %% ../nbs/24_denovo_metrics.ipynb #p24a0008
+def plot_plausibility(tab:pd.DataFrame, # From `plausibility_table`
+                      axs=None): # Two axes to draw on
+    "Left: share of rings of each size per group; right: share of molecules with a 3- or 4-membered ring (95 % CI)."
+    import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw=dict(width_ratios=[3, 2])) if axs is None else (axs[0].figure, axs)
+    cols = [c for c in tab if c.startswith('rings of size')]; w = 0.8 / len(tab); x = np.arange(len(cols))
+    colors = [axs[0].bar(x + (j - (len(tab) - 1) / 2) * w, tab.iloc[j][cols].to_numpy(float), w, label=tab.group.iloc[j]).patches[0].get_facecolor()
+              for j in range(len(tab))]
+    axs[0].set_xticks(x, [c.replace('rings of size ', '') for c in cols]); axs[0].set_xlabel('ring size'); axs[0].set_ylabel('share of rings')
+    axs[0].set_ylim(0, 1.35 * np.nanmax(tab[cols].to_numpy(float))); axs[0].legend(fontsize=7, frameon=False, ncol=2, loc='upper left')
+    err = np.abs(np.vstack([tab.small_ring - tab.small_ring_low, tab.small_ring_high - tab.small_ring])) if tab.small_ring_low.notna().all() else None
+    axs[1].barh(np.arange(len(tab)), tab.small_ring, xerr=err, capsize=3, color=colors)
+    axs[1].set_yticks(np.arange(len(tab)), tab.group, fontsize=7); axs[1].invert_yaxis()
+    axs[1].set_xlabel('molecules with a 3- or 4-membered ring'); axs[1].set_xlim(0, 1)
+    fig.tight_layout()
+    return fig

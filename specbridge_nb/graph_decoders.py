@@ -18,7 +18,8 @@ from fastcore.basics import patch
 from rdkit import Chem
 from tqdm.auto import tqdm
 
-from .core import InputError, atomic_write, fingerprint
+from .core import InputError, atomic_write, fingerprint, load_torch
+from .corpus_targets import SpectralTargets, concat_targets, targets_from_smiles
 from .laplacian import BOND_CLASSES, ELEMENTS, MAX_ATOMS, batch_targets, elements_from_formula, spectral_embedding
 from .molecules import formula_of, inchikey14, parse_formula
 
@@ -26,9 +27,9 @@ from .molecules import formula_of, inchikey14, parse_formula
 __all__ = ['VALENCES', 'DECODERS', 'scale_eigenvectors', 'atom_features', 'pair_features', 'pair_mask', 'finish_logits',
            'SGNODecoder', 'PairBiasBlock', 'TransformerBondDecoder', 'order_probabilities', 'capped_spanning_tree',
            'place_bonds', 'valence_moves', 'apply_move', 'log_likelihood', 'assemble_molecule', 'eigen_targets',
-           'augment_eigenvectors', 'bond_class_weights', 'bond_loss', 'train_bond_decoder', 'predict_logits',
-           'decode_eigenvectors', 'train_or_load_bond_decoder', 'random_formula_molecules', 'oracle_study',
-           'plot_oracle']
+           'augment_eigenvectors', 'bond_class_counts', 'bond_class_weights', 'bond_loss', 'train_bond_decoder',
+           'predict_logits', 'decode_eigenvectors', 'train_or_load_bond_decoder', 'random_formula_molecules',
+           'oracle_study', 'wilson_interval', 'plot_oracle', 'plot_oracle_scaling']
 
 # %% ../nbs/23_graph_decoders.ipynb #e42d3b15
 def scale_eigenvectors(V:torch.Tensor, # (B, N, k) eigenvectors, padded rows anything
@@ -320,9 +321,14 @@ def augment_eigenvectors(V:torch.Tensor, atom_mask:torch.Tensor, col_mask:torch.
         V = V + std * torch.randn(V.shape, generator=generator)
     return V * valid
 
-def bond_class_weights(bonds:torch.Tensor, atom_mask:torch.Tensor, power:float=0.5) -> torch.Tensor:
-    "Class weights frequency^-power over the valid pairs, scaled so the average pair weighs 1."
-    counts = torch.bincount(bonds[pair_mask(atom_mask)], minlength=len(BOND_CLASSES)).double()
+def bond_class_counts(targets) -> torch.Tensor: # A padded target dict (`eigen_targets`) or a `SpectralTargets`
+    "(len(BOND_CLASSES),) counts of each bond class over the pairs i < j of real atoms."
+    if isinstance(targets, SpectralTargets): return targets.bond_class_counts()
+    return torch.bincount(targets['bonds'][torch.triu(pair_mask(targets['atom_mask']), 1)], minlength=len(BOND_CLASSES))
+
+def bond_class_weights(counts:torch.Tensor, power:float=0.5) -> torch.Tensor: # From `bond_class_counts`
+    "Class weights frequency^-power, scaled so the average pair weighs 1."
+    counts = torch.as_tensor(counts).double()
     w = counts.clamp(min=1) ** -power  # an absent class gets the weight of a class seen once
     return (w * counts.sum() / (w * counts).sum()).float()
 
@@ -333,26 +339,48 @@ def bond_loss(logits:torch.Tensor, bonds:torch.Tensor, atom_mask:torch.Tensor, #
     return F.cross_entropy(logits[m], bonds[m], weight=weight)
 
 # %% ../nbs/23_graph_decoders.ipynb #2bf4d173
+def _batch_of(targets, idx:torch.Tensor) -> dict:
+    "Molecules `idx` of a padded target dict or a `SpectralTargets`, trimmed to the largest molecule of the batch."
+    if isinstance(targets, SpectralTargets): return targets.batch(idx.numpy())
+    am = targets['atom_mask'][idx]; N = int(am.sum(1).max())
+    return dict(V=targets['V'][idx, :N], atom_mask=am[:, :N], col_mask=targets['col_mask'][idx],
+                element_ids=targets['element_ids'][idx, :N], bonds=targets['bonds'][idx, :N, :N])
+
+def _save_checkpoint(path, **state):
+    with atomic_write(path, 'wb') as f: torch.save(state, f)
+
+# %% ../nbs/23_graph_decoders.ipynb #2bf4d174
 def train_bond_decoder(decoder:nn.Module, # A bond decoder: (V, element_ids, atom_mask) -> (B, N, N, 5) logits
-                       targets:dict, # From `eigen_targets` / `laplacian.batch_targets`
+                       targets, # Padded dict from `eigen_targets`, or a `corpus_targets.SpectralTargets`
                        steps:int=1000, batch_size:int=32, lr:float=1e-3, # Optimisation
                        noise_std:float=0.05, sign_flip:bool=True, # Augmentation (see `augment_eigenvectors`)
                        class_weight_power:float=0.5, weight_decay:float=1e-4, grad_clip:float=1.0,
-                       seed:int=0, progress:bool=False) -> list[float]:
-    "Train `decoder` in place on noisy true eigenvectors; returns the loss of every step."
+                       seed:int=0, progress:bool=False,
+                       checkpoint=None, checkpoint_every:int=500) -> list[float]: # Resumable run: its checkpoint file; save interval
+    "Train `decoder` in place on noisy true eigenvectors (resuming from `checkpoint` if it exists); returns the loss of every step."
+    n = len(targets) if isinstance(targets, SpectralTargets) else len(targets['V'])
+    key = fingerprint(steps, batch_size, lr, noise_std, sign_flip, class_weight_power, weight_decay, grad_clip, seed, n)
     g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
-    w = bond_class_weights(targets['bonds'], targets['atom_mask'], class_weight_power)
+    w = bond_class_weights(bond_class_counts(targets), class_weight_power)
     opt = torch.optim.AdamW(decoder.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
-    decoder.train(); losses = []
-    for step in tqdm(range(steps), disable=not progress, desc='decoder'):
-        idx = torch.randint(0, len(targets['V']), (batch_size,), generator=g)
-        am = targets['atom_mask'][idx]; N = int(am.sum(1).max()); am = am[:, :N]
-        V = augment_eigenvectors(targets['V'][idx, :N], am, targets['col_mask'][idx], noise_std, sign_flip, generator=g)
-        loss = bond_loss(decoder(V, targets['element_ids'][idx, :N], am), targets['bonds'][idx, :N, :N], am, w)
+    losses, start = [], 0
+    if checkpoint is not None and Path(checkpoint).exists():
+        ck = load_torch(checkpoint)
+        if ck['settings'] != key: raise InputError('checkpoint of other training settings; delete it or use another file', file=checkpoint)
+        decoder.load_state_dict(ck['decoder']); opt.load_state_dict(ck['opt']); sched.load_state_dict(ck['sched'])
+        g.set_state(ck['generator']); torch.set_rng_state(ck['torch_rng']); losses, start = list(ck['losses']), int(ck['step'])
+    decoder.train()
+    for step in tqdm(range(start, steps), initial=start, total=steps, disable=not progress, desc='decoder'):
+        idx = torch.randint(0, n, (batch_size,), generator=g); b = _batch_of(targets, idx)
+        V = augment_eigenvectors(b['V'], b['atom_mask'], b['col_mask'], noise_std, sign_flip, generator=g)
+        loss = bond_loss(decoder(V, b['element_ids'], b['atom_mask']), b['bonds'], b['atom_mask'], w)
         if not torch.isfinite(loss): raise RuntimeError(f'non-finite decoder loss at step {step}, batch rows {idx.tolist()}')
         opt.zero_grad(); loss.backward(); nn.utils.clip_grad_norm_(decoder.parameters(), grad_clip); opt.step(); sched.step()
         losses.append(loss.item())
+        if checkpoint is not None and ((step + 1) % checkpoint_every == 0 or step + 1 == steps):
+            _save_checkpoint(checkpoint, settings=key, step=step + 1, decoder=decoder.state_dict(), opt=opt.state_dict(),
+                             sched=sched.state_dict(), generator=g.get_state(), torch_rng=torch.get_rng_state(), losses=losses)
     decoder.eval()
     return losses
 
@@ -386,24 +414,31 @@ def train_or_load_bond_decoder(kind:str, # Key of `DECODERS`
                                folder, # Cache folder (created)
                                k:int=8, size:dict|None=None, # Eigenvector columns; constructor arguments (d_model, hidden, ...)
                                train:dict|None=None, # Arguments of `train_bond_decoder` (steps, batch_size, lr, noise_std, ...)
-                               seed:int=0, progress:bool=False) -> tuple[nn.Module, dict]:
+                               seed:int=0, progress:bool=False,
+                               corpus:SpectralTargets|None=None) -> tuple[nn.Module, dict]: # More molecules (`load_corpus_targets`, same k)
     "A trained bond decoder (eval mode) and its info (losses, seconds, reused, path), trained or loaded from `folder`."
     if kind not in DECODERS: raise InputError(f'unknown decoder {kind!r}; known: {list(DECODERS)}', field='kind')
     size, train = dict(size or {}), dict(train or {})
     settings = dict(kind=kind, k=k, size=size, train=train, seed=seed, smiles=list(smiles))
+    if corpus is not None:
+        if corpus.key is None or corpus.k != k: raise InputError(f'corpus targets must come from load_corpus_targets with k={k}', field='corpus')
+        settings['corpus'] = corpus.key
     path = Path(folder)/f'{kind}_{fingerprint(settings)}.pt'
     dec = DECODERS[kind](k=k, **size)
     if path.exists():
         st = torch.load(path, map_location='cpu', weights_only=True)
         dec.load_state_dict(st['state']); dec.eval()
         return dec, st['info'] | dict(reused=True, path=str(path))
-    T, kept, skipped = eigen_targets(list(smiles), k=k, on_error='skip')
+    T, skipped = targets_from_smiles(list(smiles), k=k, on_error='skip')
+    n_own = len(T)
+    if corpus is not None: T = concat_targets([corpus, T])
+    path.parent.mkdir(parents=True, exist_ok=True); ck = path.with_suffix('.ckpt')
     t0 = time.perf_counter()
-    losses = train_bond_decoder(dec, T, seed=seed, progress=progress, **train)
-    info = dict(kind=kind, losses=losses, seconds=time.perf_counter() - t0, n_molecules=len(kept), n_skipped=len(skipped),
-                n_parameters=sum(p.numel() for p in dec.parameters()))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    losses = train_bond_decoder(dec, T, seed=seed, progress=progress, checkpoint=ck, **train)
+    info = dict(kind=kind, losses=losses, seconds=time.perf_counter() - t0, n_molecules=len(T), n_skipped=len(skipped),
+                n_corpus=len(T) - n_own, n_parameters=sum(p.numel() for p in dec.parameters()))
     with atomic_write(path, 'wb') as f: torch.save(dict(state=dec.state_dict(), info=info), f)
+    ck.unlink(missing_ok=True)
     return dec, info | dict(reused=False, path=str(path))
 
 # %% ../nbs/23_graph_decoders.ipynb #7c223bde
@@ -449,17 +484,37 @@ _ORACLE_LABELS = dict(exact='molecules recovered exactly', valid='valid molecule
                       bond_acc='true bonds given the right order', edge_f1='bond-existence F1')
 _ORACLE_PER_MOLECULE = ('exact', 'valid', 'formula_match')  # shares of molecules: these get the binomial band
 
+def wilson_interval(p, n, z:float=1.96) -> tuple[np.ndarray, np.ndarray]: # Observed shares; number of molecules behind each
+    "Lower and upper bounds of the Wilson score interval of binomial proportions."
+    p, n = np.asarray(p, float), np.asarray(n, float)
+    mid, half = (p + z * z / (2 * n)) / (1 + z * z / n), z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return mid - half, mid + half
+
 def plot_oracle(df:pd.DataFrame, # From `oracle_study` (several may be concatenated)
                 metric:str='exact', ax=None): # Column to plot; axes to draw on
     "Line plot of `metric` against noise σ per decoder, with and without sign flips."
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(4.8, 3.4)) if ax is None else (ax.figure, ax)
-    colors = dict(zip(df['decoder'].unique(), plt.rcParams['axes.prop_cycle'].by_key()['color']))
+    colors = dict(zip(df['decoder'].unique(), plt.rcParams['axes.prop_cycle'].by_key()['color'] * 4))
     for (name, flip), d in df.sort_values('noise').groupby(['decoder', 'sign_flip'], sort=False):
-        p, n, z = d[metric].to_numpy(float), d['n'].to_numpy(float), 1.96
-        mid, half = (p + z * z / (2 * n)) / (1 + z * z / n), z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-        ax.plot(d['noise'], p, marker='o', ls='--' if flip else '-', color=colors[name], label=f'{name}, {"flipped" if flip else "canonical"} signs')
-        if metric in _ORACLE_PER_MOLECULE: ax.fill_between(d['noise'], mid - half, mid + half, color=colors[name], alpha=0.12, lw=0)
+        ax.plot(d['noise'], d[metric], marker='o', ls='--' if flip else '-', color=colors[name], label=f'{name}, {"flipped" if flip else "canonical"} signs')
+        if metric in _ORACLE_PER_MOLECULE: ax.fill_between(d['noise'], *wilson_interval(d[metric], d['n']), color=colors[name], alpha=0.12, lw=0)
     ax.set_xlabel('Gaussian noise σ on V'); ax.set_ylabel(_ORACLE_LABELS.get(metric, metric.replace('_', ' ')))
+    ax.set_ylim(0, 1.02); ax.legend(fontsize=7, frameon=False); fig.tight_layout()
+    return fig
+
+# %% ../nbs/23_graph_decoders.ipynb #4c17891f
+def plot_oracle_scaling(df:pd.DataFrame, # One row per decoder run: kind, k, molecules, the share and its molecule count
+                        exact_col:str='val exact', n_col:str='val_molecules', ax=None):
+    "Exact recovery against training molecules (log axis), one line per (kind, k); the selected run ringed."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(4.8, 3.4)) if ax is None else (ax.figure, ax)
+    for (kind, k), d in df.sort_values('molecules').groupby(['kind', 'k'], sort=False):
+        line, = ax.plot(d['molecules'], d[exact_col], marker='o' if kind == 'transformer' else 's', label=f'{kind}, k={k}')
+        ax.fill_between(d['molecules'], *wilson_interval(d[exact_col], d[n_col]), color=line.get_color(), alpha=0.12, lw=0)
+    if 'selected' in df and df['selected'].any():
+        s = df[df['selected']]
+        ax.scatter(s['molecules'], s[exact_col], s=160, facecolors='none', edgecolors='k', zorder=3, label='selected')
+    ax.set_xscale('log'); ax.set_xlabel('training molecules'); ax.set_ylabel(_ORACLE_LABELS['exact'])
     ax.set_ylim(0, 1.02); ax.legend(fontsize=7, frameon=False); fig.tight_layout()
     return fig

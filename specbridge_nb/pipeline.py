@@ -35,8 +35,8 @@ CHAIN = [
     'E16_stability',  # tab16, tab16b, tab16c, fig16 (val Recall@5 against step, alignment vs InfoNCE over seeds; Figure 3)
     'E17_separation',  # tab17, fig17 (cosine to the true molecule vs the decoys, margins; Figure 4)
     'E18_hardness',  # tab18 (decoy similarity to the truth), tab18b, fig18 (Recall@1 by hardness; Table 9, Figure 5)
-    'E20_spec2graph',  # tab20 (de novo: both decoders vs random valid molecules, CIs), tab20b/c (training, val selection), fig20a-c, samples
-    'E21_decoder_oracle',  # fig21 and tab21 (exact recovery from true eigenvectors vs sign flips and noise)
+    'E20_spec2graph',  # tab20 (de novo: both decoders vs random valid molecules, CIs), tab20b/c/d (training, val selection, plausibility), fig20a-d
+    'E21_decoder_oracle',  # fig21, tab21, tab21b (exact recovery from true eigenvectors vs training molecules, k, sign flips, noise)
     'E30_annotation',  # tab30 (test fold annotated as unknowns: coverage, top-1/top-10, ECE), tab30b/c, fig30a-b (reliability, abstention)
 ]
 
@@ -57,7 +57,9 @@ PROFILES = {
                  'E17_separation': {'recipe': 'demo'}, 'E18_hardness': {'recipe': 'demo'},
                  'E20_spec2graph': {'steps': 300, 'decoder_steps': 200, 'decoder_batch': 16, 'samplers': ['ddim:20', 'ddim:50'],
                                     'val_molecules': 15, 'test_molecules': 25, 'n_samples': 10, 'mces_spectra': 0, 'n_boot': 1000},
-                 'E21_decoder_oracle': {'decoder_steps': 200, 'decoder_batch': 16, 'test_molecules': 60},
+                 'E21_decoder_oracle': {'decoder_runs': [{'kind': 'transformer', 'k': 8, 'corpus': 0}, {'kind': 'SGNO', 'k': 8, 'corpus': 0},
+                                                         {'kind': 'transformer', 'k': 8, 'corpus': 5000}, {'kind': 'transformer', 'k': 16, 'corpus': 5000}],
+                                        'decoder_steps': 200, 'decoder_batch': 16, 'val_molecules': 60, 'test_molecules': 60},
                  'E30_annotation': {'recipe': 'demo', 'bank': 'benchmark', 'denovo': 'auto', 'denovo_samples': 10, 'denovo_formulas': 1}}},
     'massbank': {'description': 'the MassBank benchmark in MassSpecGym format (--data DIR); sized for a CPU day or a GPU hour',
                  'needs_data': True, 'notebooks': {
@@ -78,7 +80,13 @@ PROFILES = {
                      'E20_spec2graph': {'steps': 3000, 'decoder_steps': 1500, 'decoder_batch': 16,
                                         'samplers': ['ddim:20', 'ddim:50', 'ddim:50:1'], 'val_molecules': 40, 'test_molecules': 60,
                                         'n_samples': 10, 'mces_spectra': 100, 'mces_ks': [1, 10], 'n_boot': 1000},
-                     'E21_decoder_oracle': {'decoder_steps': 1500, 'decoder_batch': 16, 'test_molecules': None},
+                     'E21_decoder_oracle': {  # the scaling study: decoders of one size, learning from 3 k to 300 k molecules, k = 8, 12, 16
+                         'decoder_runs': [{'kind': 'transformer', 'k': 8, 'corpus': c} for c in (0, 30_000, 300_000)]
+                                         + [{'kind': 'transformer', 'k': k, 'corpus': 300_000} for k in (12, 16)]
+                                         + [{'kind': 'SGNO', 'k': 8, 'corpus': c} for c in (0, 300_000)],
+                         'transformer_size': {'d_model': 128, 'n_layers': 4, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
+                         'decoder_steps': 16_000, 'decoder_batch': 64, 'decoder_lr': 5e-4, 'val_molecules': 200, 'test_molecules': None,
+                         'noise_levels': [0.0, 0.05, 0.1]},
                      'E30_annotation': {'recipe': 'cpu', 'bank': 'default'}}},
     'paper': {'description': "the paper's model sizes on MassSpecGym-format data (--data DIR); needs a GPU, and real weights "
                              "passed as overrides target (hf:ChemBERTa) and spectrum_checkpoint (DreaMS ssl_model.ckpt)",
@@ -97,8 +105,10 @@ PROFILES = {
                                      'decoder_steps': 10_000, 'decoder_batch': 32, 'samplers': ['ddim:50', 'ddim:100', 'ddpm'],
                                      'val_molecules': 200, 'test_molecules': None, 'n_samples': 100, 'mces_spectra': None, 'mces_ks': [1, 10],
                                      'n_boot': 1000},
-                  'E21_decoder_oracle': {'transformer_size': {'d_model': 128, 'n_layers': 3, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
-                                         'decoder_steps': 10_000, 'decoder_batch': 32, 'test_molecules': None},
+                  'E21_decoder_oracle': {'decoder_runs': [{'kind': kind, 'k': k, 'corpus': c} for kind in ('transformer', 'SGNO')
+                                                          for k in (8, 12, 16) for c in (0, 30_000, 300_000, 1_000_000)],
+                                         'transformer_size': {'d_model': 128, 'n_layers': 3, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
+                                         'decoder_steps': 10_000, 'decoder_batch': 32, 'val_molecules': None, 'test_molecules': None},
                   'E30_annotation': {'recipe': 'paper', 'bank': 'default'}}},
     'smoke': {'description': 'tests only: every notebook once with tiny parameters (pass a tiny benchmark with --data)',
               'needs_data': True, 'notebooks': {
@@ -122,7 +132,10 @@ PROFILES = {
                                      'test_molecules': 4, 'n_samples': 4, 'mces_spectra': 4, 'mces_ks': [1, 2], 'n_boot': 10,
                                      'n_examples': 2},
                   'E21_decoder_oracle': {'transformer_size': {'d_model': 16, 'n_layers': 1, 'n_heads': 2}, 'sgno_size': {'hidden': 16},
-                                         'decoder_steps': 10, 'decoder_batch': 8, 'test_molecules': 8, 'noise_levels': [0.0, 0.1]},
+                                         'decoder_runs': [{'kind': 'transformer', 'k': 8, 'corpus': 0}, {'kind': 'SGNO', 'k': 8, 'corpus': 0},
+                                                          {'kind': 'transformer', 'k': 4, 'corpus': 40}],
+                                         'corpus_k': 8, 'decoder_steps': 10, 'decoder_batch': 8, 'val_molecules': 6, 'test_molecules': 8,
+                                         'noise_levels': [0.0, 0.1]},
                   'E30_annotation': {'recipe': 'tiny', 'bank': 'benchmark', 'max_spectra': 30, 'report_spectra': 2, 'n_workers': 0, 'n_boot': 10}}},
 }
 
