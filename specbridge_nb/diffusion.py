@@ -19,6 +19,7 @@ from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
 from .core import InputError, atomic_write, fingerprint, get_device
+from .corpus_targets import SpectralTargets
 from .molecules import morgan_fingerprints
 from .spectra import preprocess_batch
 from .laplacian import ELEMENTS, MAX_ATOMS, batch_targets, elements_from_formula, molecule_graph, spectral_embedding
@@ -56,9 +57,11 @@ class Spec2GraphConfig:
     w_ortho:float=0.2
     w_fp:float=2.
     w_count:float=0.2
+    p_uncond:float=0.       # Share of training spectra replaced by a learned null context (> 0 creates it; see 'A formula prior')
     def __post_init__(self):
         if self.d_model % (2 * self.n_heads): raise ValueError(f'd_model={self.d_model} must be a multiple of 2*n_heads')
         if not 1 <= self.k < self.max_atoms: raise ValueError(f'k={self.k} must be in [1, max_atoms)')
+        if not 0 <= self.p_uncond <= 1: raise ValueError(f'p_uncond={self.p_uncond} must be in [0, 1]')
     @classmethod
     def small(cls, **kw): return cls(**(dict(d_model=64, n_heads=4, n_enc_layers=2, n_dec_layers=3, d_ff=128, dropout=0.) | kw))
     @classmethod
@@ -166,12 +169,29 @@ class Spec2Graph(nn.Module):
         for lin in (self.out_ada[1], self.x_out): nn.init.zeros_(lin.weight); nn.init.zeros_(lin.bias)
         self.fp_head = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, cfg.fp_bits))
         self.count_head = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 1))
+        self.null_context = nn.Parameter(0.02 * torch.randn(d)) if cfg.p_uncond > 0 else None  # stands in for a spectrum
 
 # %% ../nbs/22_diffusion.ipynb #23b1d030
 @patch
 def encode(self:Spec2Graph, peaks:torch.Tensor): # (B, P, 2) preprocessed peaks, row 0 precursor
     "Spectrum context (B, P, d), peak padding mask (B, P) and pooled spectrum (B, d)."
     return self.spectrum(peaks)
+
+@patch
+def context(self:Spec2Graph, peaks:torch.Tensor|None, # (B, P, 2) preprocessed peaks, or None: the null context for every row
+            drop:torch.Tensor|None=None, # (B,) True where the spectrum is replaced by the null context
+            n:int|None=None): # Rows, when `peaks` is None
+    "`encode`, with the null context (one visible token, pooled = the token) in the rows of `drop`: ctx, pad, pooled."
+    if (peaks is None or (drop is not None and bool(drop.any()))) and self.null_context is None:
+        raise InputError('this model has no null context: train it with p_uncond > 0', field='p_uncond')
+    if peaks is None:
+        null = self.null_context
+        return null.expand(n, 1, -1), torch.zeros(n, 1, dtype=torch.bool, device=null.device), null.expand(n, -1)
+    ctx, pad, pooled = self.encode(peaks)
+    if drop is None or not drop.any(): return ctx, pad, pooled
+    d, first = drop.to(pad.device), torch.arange(pad.shape[1], device=pad.device) == 0
+    return (torch.where(d[:, None, None], self.null_context, ctx), torch.where(d[:, None], ~first, pad),
+            torch.where(d[:, None], self.null_context, pooled))
 
 @patch
 def denoise(self:Spec2Graph, x_t:torch.Tensor, # (B, N, k) noisy scaled eigenvectors
@@ -263,16 +283,22 @@ def spec2graph_loss(model:Spec2Graph, batch:dict, # From `collate_spec2graph` (o
     t = torch.randint(0, schedule.T, (len(V),), generator=generator).to(V.device)
     eps = torch.where(mask, torch.randn(V.shape, generator=generator).to(V.device), 0.)
     x_t = schedule.q_sample(x0, t, eps)
-    ctx, pad, pooled = model.encode(batch['peaks'])
+    drop = batch.get('drop')  # rows trained without their spectrum; all of them when the batch has none (formula prior)
+    if 'peaks' not in batch: drop = torch.ones(len(V), dtype=torch.bool)
+    elif drop is None and cfg.p_uncond > 0: drop = torch.rand(len(V), generator=generator) < cfg.p_uncond
+    ctx, pad, pooled = model.context(batch.get('peaks'), drop, n=len(V))
     eps_hat = model.denoise(x_t, t, batch['element_ids'], am, cm, ctx, pad, pooled)
     terms = dict(eps=masked_mse(eps_hat, eps, am, cm))
     V_hat = (schedule.predict_x0(x_t, t, eps_hat) / n.sqrt()[:, None, None]).clamp(-1, 1)
     w = subspace_loss_weight(schedule.alpha_bar[t.cpu()], torch.ones(len(t))).to(V)  # min(1, SNR_t)², see above
     terms['proj'] = (w * projection_loss(V_hat, V, am, cm, reduction='none')).mean()
     terms['ortho'] = (w * orthonormality_penalty(V_hat, am, cm, reduction='none')).mean()
-    fp_logits, z = model.heads(pooled)
-    terms['fp'] = F.binary_cross_entropy_with_logits(fp_logits, batch['fp'])
-    terms['count'] = F.mse_loss(z, count_to_z(n))
+    keep = torch.ones(len(V), device=V.device) if drop is None else (~drop).to(V)  # the heads learn from spectra only
+    if keep.any():
+        fp_logits, z = model.heads(pooled)
+        terms['fp'] = (keep * F.binary_cross_entropy_with_logits(fp_logits, batch['fp'], reduction='none').mean(1)).sum() / keep.sum()
+        terms['count'] = (keep * (z - count_to_z(n)) ** 2).sum() / keep.sum()
+    else: terms['fp'] = terms['count'] = V.new_zeros(())
     terms['total'] = sum(wk * terms[k] for k, wk in cfg.weights.items())
     return terms | dict(t=t, eps_hat=eps_hat)
 
@@ -310,6 +336,7 @@ class Spec2GraphRun:
     history: pd.DataFrame  # one row per step: loss terms, grad_norm, lr
     step: int
     checkpoint: Path|None = None
+    fingerprint: str = ''  # of the settings and data (names the run, e.g. as the starting point of another)
 
 def _rng_state(rng, gen) -> dict:
     return dict(rng=rng.bit_generator.state, gen=gen.get_state(), torch_rng=torch.get_rng_state(),
@@ -321,22 +348,34 @@ def _restore_rng(st:dict, rng, gen):
 
 def _to(batch:dict, dev) -> dict: return {k: v.to(dev) if torch.is_tensor(v) else v for k, v in batch.items()}
 
-def _random_batch(data:Spec2GraphDataset, rng:np.random.Generator, batch_size:int, dev) -> dict:
-    return _to(collate_spec2graph([data[i] for i in rng.choice(len(data), min(batch_size, len(data)), replace=False)]), dev)
+def _random_batch(data, rng:np.random.Generator, batch_size:int, dev, k:int|None=None) -> dict: # Spec2GraphDataset or SpectralTargets
+    idx = rng.choice(len(data), min(batch_size, len(data)), replace=False)
+    if isinstance(data, SpectralTargets):  # molecules without spectra: the formula prior
+        return _to(data.batch(idx, k) | dict(smiles=[data.smiles[i] for i in idx], identifier=[f'corpus molecule {i}' for i in idx]), dev)
+    return _to(collate_spec2graph([data[i] for i in idx]), dev)
 
 # %% ../nbs/22_diffusion.ipynb #adb72209
-def train_spec2graph(model:Spec2Graph, data:Spec2GraphDataset, steps:int=1000, batch_size:int=32, lr:float=3e-4,
+def train_spec2graph(model:Spec2Graph, # Freshly seeded, or holding the weights named by `init`
+                     data, # `Spec2GraphDataset` (spectra), or `corpus_targets.SpectralTargets` (molecules only: the formula prior)
+                     steps:int=1000, batch_size:int=32, lr:float=3e-4,
                      warmup:int=200, weight_decay:float=0.01, ema_decay:float=0.999, grad_clip:float=1.0, seed:int=0,
                      checkpoint=None, # File to save to and resume from (None: no checkpoint)
                      save_every:int=500, stop_after:int|None=None, # Stop (and save) after this many steps in total
-                     progress:bool=True, device='auto') -> Spec2GraphRun:
+                     progress:bool=True, device='auto',
+                     init:str|None=None) -> Spec2GraphRun: # Name of the starting weights when not the seeded default (e.g. a prior's fingerprint)
     "Train `model` on `data` with AdamW, warm-up, gradient clipping and EMA; resumable from `checkpoint`."
-    dev, ckpt = get_device(device), Path(checkpoint) if checkpoint else None
-    model.to(dev); schedule = DDPMSchedule.from_config(model.cfg)
-    fp = fingerprint(dict(cfg=asdict(model.cfg), batch_size=batch_size, lr=lr, warmup=warmup, weight_decay=weight_decay,
-                          ema_decay=ema_decay, grad_clip=grad_clip, seed=seed, data=data.df.identifier.tolist(), k=data.k))
-    for f in ('k', 'fp_bits'):
-        if getattr(model.cfg, f) != getattr(data, f): raise InputError(f'model {f}={getattr(model.cfg, f)} but data {f}={getattr(data, f)}', field=f)
+    dev, ckpt, cfg = get_device(device), Path(checkpoint) if checkpoint else None, model.cfg
+    model.to(dev); schedule = DDPMSchedule.from_config(cfg)
+    if isinstance(data, SpectralTargets):
+        if cfg.p_uncond <= 0: raise InputError('training on molecules without spectra needs the null context (p_uncond > 0)', field='p_uncond')
+        if data.k < cfg.k: raise InputError(f'model k={cfg.k} but the targets hold {data.k} columns', field='k')
+        data_id = data.key or fingerprint(data.smiles)
+    else:
+        for f in ('k', 'fp_bits'):
+            if getattr(cfg, f) != getattr(data, f): raise InputError(f'model {f}={getattr(cfg, f)} but data {f}={getattr(data, f)}', field=f)
+        data_id = data.df.identifier.tolist()
+    fp = fingerprint(dict(cfg=asdict(cfg), batch_size=batch_size, lr=lr, warmup=warmup, weight_decay=weight_decay,
+                          ema_decay=ema_decay, grad_clip=grad_clip, seed=seed, data=data_id, k=cfg.k) | ({'init': init} if init else {}))
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     ema, rng, gen, step, hist = ema_model(model, ema_decay), np.random.default_rng(seed), torch.Generator().manual_seed(seed), 0, []
     if ckpt and ckpt.exists():
@@ -349,15 +388,15 @@ def train_spec2graph(model:Spec2Graph, data:Spec2GraphDataset, steps:int=1000, b
     while step < end:
         step += 1
         for g in opt.param_groups: g['lr'] = lr * min(1., step / max(1, warmup))
-        hist.append(dict(step=step, lr=opt.param_groups[0]['lr']) | train_step(model, _random_batch(data, rng, batch_size, dev), schedule,
+        hist.append(dict(step=step, lr=opt.param_groups[0]['lr']) | train_step(model, _random_batch(data, rng, batch_size, dev, cfg.k), schedule,
                                                                                  opt, grad_clip, gen))
         ema.update_parameters(model); bar.update(); bar.set_postfix(loss=f"{hist[-1]['total']:.3f}")
         if ckpt and (step % save_every == 0 or step == end):
             with atomic_write(ckpt, 'wb') as f:
                 torch.save(dict(fingerprint=fp, step=step, history=hist, model=model.state_dict(), ema=ema.state_dict(),
-                                opt=opt.state_dict(), cfg=asdict(model.cfg), rng_state=_rng_state(rng, gen)), f)
+                                opt=opt.state_dict(), cfg=asdict(cfg), rng_state=_rng_state(rng, gen)), f)
     bar.close()
-    return Spec2GraphRun(model, ema, pd.DataFrame(hist), step, ckpt)
+    return Spec2GraphRun(model, ema, pd.DataFrame(hist), step, ckpt, fp)
 
 # %% ../nbs/22_diffusion.ipynb #644bdf7d
 def loss_balance(model:Spec2Graph, data:Spec2GraphDataset, n_batches:int=4, batch_size:int=32, seed:int=0) -> pd.DataFrame:
@@ -407,8 +446,9 @@ def sample_eigenvectors(model, # `Spec2Graph`, its `AveragedModel` (EMA) or a `S
                         peaks, # (P, 2) preprocessed peaks of one spectrum (`spectra.preprocess_dreams`)
                         formula:str, # Molecular formula: heavy-atom count and elements
                         n_samples:int=8, timesteps=None, # Decreasing timesteps (default: all T, i.e. DDPM)
-                        eta:float=1., seed:int=0, clip:bool=True) -> torch.Tensor:
-    "Sampled eigenvectors V (n_samples, N, k) for one spectrum and formula."
+                        eta:float=1., seed:int=0, clip:bool=True,
+                        guidance:float=1.) -> torch.Tensor: # ε = ε_null + guidance (ε_spectrum - ε_null): 1 plain, 0 formula prior only
+    "Sampled eigenvectors V (n_samples, N, k) for one spectrum (None with guidance 0) and formula."
     model = _unwrap(model); cfg, dev = model.cfg, next(model.parameters()).device
     els = elements_from_formula(formula)
     if not 1 <= len(els) <= cfg.max_atoms: raise InputError(f'{len(els)} heavy atoms, outside [1, {cfg.max_atoms}]', field='formula')
@@ -416,8 +456,12 @@ def sample_eigenvectors(model, # `Spec2Graph`, its `AveragedModel` (EMA) or a `S
     el = torch.tensor([ELEMENTS.index(e) for e in els], device=dev).expand(S, N)
     am, cm = torch.ones(S, N, dtype=torch.bool, device=dev), (torch.arange(cfg.k, device=dev) < min(cfg.k, N - 1)).expand(S, cfg.k)
     model.eval()
-    ctx, pad, pooled = (o.expand(S, *o.shape[1:]) for o in model.encode(torch.as_tensor(peaks, dtype=torch.float32, device=dev)[None]))
-    eps_fn = lambda x, t: model.denoise(x, torch.full((S,), t, device=dev), el, am, cm, ctx, pad, pooled)
+    conds = []  # (weight, context): the spectrum's with weight `guidance`, the null one with weight 1 - guidance
+    if guidance != 0:
+        if peaks is None: raise InputError('peaks are needed unless guidance is 0', field='peaks')
+        conds.append((guidance, tuple(o.expand(S, *o.shape[1:]) for o in model.encode(torch.as_tensor(peaks, dtype=torch.float32, device=dev)[None]))))
+    if guidance != 1: conds.append((1. - guidance, model.context(None, n=S)))
+    eps_fn = lambda x, t: sum(w * model.denoise(x, torch.full((S,), t, device=dev), el, am, cm, *c) for w, c in conds)
     gen = torch.Generator().manual_seed(seed)
     x_T = torch.randn(S, N, cfg.k, generator=gen).to(dev)
     x0 = reverse_diffusion(eps_fn, x_T, am[..., None] & cm[:, None], schedule, timesteps or range(cfg.T - 1, -1, -1), eta,
@@ -425,13 +469,13 @@ def sample_eigenvectors(model, # `Spec2Graph`, its `AveragedModel` (EMA) or a `S
     model.train(was_training)
     return (x0 / math.sqrt(N)).float().cpu()
 
-def sample_ddpm(model, peaks, formula:str, n_samples:int=8, seed:int=0) -> torch.Tensor:
+def sample_ddpm(model, peaks, formula:str, n_samples:int=8, seed:int=0, guidance:float=1.) -> torch.Tensor:
     "Ancestral DDPM sampling over all T steps: V (n_samples, N, k)."
-    return sample_eigenvectors(model, peaks, formula, n_samples, None, 1., seed)
+    return sample_eigenvectors(model, peaks, formula, n_samples, None, 1., seed, guidance=guidance)
 
-def sample_ddim(model, peaks, formula:str, n_samples:int=8, steps:int=50, eta:float=0., seed:int=0) -> torch.Tensor:
+def sample_ddim(model, peaks, formula:str, n_samples:int=8, steps:int=50, eta:float=0., seed:int=0, guidance:float=1.) -> torch.Tensor:
     "DDIM sampling on `steps` timesteps (eta=0 deterministic, >0 stochastic): V (n_samples, N, k)."
-    return sample_eigenvectors(model, peaks, formula, n_samples, ddim_timesteps(_unwrap(model).cfg.T, steps), eta, seed)
+    return sample_eigenvectors(model, peaks, formula, n_samples, ddim_timesteps(_unwrap(model).cfg.T, steps), eta, seed, guidance=guidance)
 
 # %% ../nbs/22_diffusion.ipynb #4d48a857
 def time_train_steps(model:Spec2Graph, data:Spec2GraphDataset, batch_size:int=32, n_steps:int=5, seed:int=0) -> float:

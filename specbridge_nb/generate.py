@@ -15,26 +15,29 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .core import InputError, atomic_write, get_device, load_torch, read_json, seed_everything, write_json
-from .diffusion import (Spec2Graph, Spec2GraphConfig, Spec2GraphDataset, _unwrap, sample_ddim, sample_ddpm,
+from .corpus_targets import SpectralTargets
+from .diffusion import (Spec2Graph, Spec2GraphConfig, Spec2GraphDataset, Spec2GraphRun, _unwrap, sample_ddim, sample_ddpm,
                                      train_spec2graph)
 from .graph_decoders import DECODERS, decode_eigenvectors, random_formula_molecules, train_or_load_bond_decoder
 from .laplacian import elements_from_formula
 from .spectra import preprocess_batch
 
 # %% auto #0
-__all__ = ['DENOVO_FORMAT', 'parse_sampler', 'generate_molecules', 'fit_spec2graph', 'fit_bond_decoders', 'DenovoModel',
-           'save_denovo_model', 'load_denovo_model']
+__all__ = ['DENOVO_FORMAT', 'parse_sampler', 'generate_molecules', 'fit_spec2graph', 'fit_formula_prior', 'fit_bond_decoders',
+           'DenovoModel', 'save_denovo_model', 'load_denovo_model']
 
 # %% ../nbs/23b_generate.ipynb #4d4a1d57
 def parse_sampler(spec:str) -> dict:
-    "Sampler settings from 'ddpm', 'ddim:S' or 'ddim:S:eta': dict(kind, steps, eta)."
-    parts = str(spec).strip().lower().split(':')
+    "Sampler settings from 'ddpm', 'ddim:S' or 'ddim:S:eta', each optionally '@guidance': dict(kind, steps, eta, guidance)."
+    body, at, w = str(spec).strip().lower().partition('@'); parts = body.split(':')
     try:
-        if parts == ['ddpm']: return dict(kind='ddpm', steps=None, eta=1.)
-        if parts[0] == 'ddim' and len(parts) in (2, 3) and int(parts[1]) >= 1:
-            return dict(kind='ddim', steps=int(parts[1]), eta=float(parts[2]) if len(parts) == 3 else 0.)
+        g = float(w) if at else 1.
+        if parts == ['ddpm'] and g >= 0: return dict(kind='ddpm', steps=None, eta=1., guidance=g)
+        if parts[0] == 'ddim' and len(parts) in (2, 3) and int(parts[1]) >= 1 and g >= 0:
+            return dict(kind='ddim', steps=int(parts[1]), eta=float(parts[2]) if len(parts) == 3 else 0., guidance=g)
     except ValueError: pass
-    raise InputError(f"unknown sampler {spec!r}: use 'ddpm', 'ddim:STEPS' or 'ddim:STEPS:ETA'", field='sampler')
+    raise InputError(f"unknown sampler {spec!r}: use 'ddpm', 'ddim:STEPS' or 'ddim:STEPS:ETA', optionally with '@GUIDANCE' (>= 0)",
+                     field='sampler')
 
 # %% ../nbs/23b_generate.ipynb #9504df55
 def generate_molecules(model, # `Spec2Graph`, its EMA or a `Spec2GraphRun` (None: only the random baseline)
@@ -51,8 +54,8 @@ def generate_molecules(model, # `Spec2Graph`, its EMA or a `Spec2GraphRun` (None
         els, s = elements_from_formula(r.formula, row=i), seed + i
         if peaks is not None:
             t0 = time.perf_counter()
-            V = (sample_ddpm(model, peaks[i], r.formula, n_samples, s) if smp['kind'] == 'ddpm' else
-                 sample_ddim(model, peaks[i], r.formula, n_samples, smp['steps'], smp['eta'], s))  # (n_samples, N, k)
+            V = (sample_ddpm(model, peaks[i], r.formula, n_samples, s, smp['guidance']) if smp['kind'] == 'ddpm' else
+                 sample_ddim(model, peaks[i], r.formula, n_samples, smp['steps'], smp['eta'], s, smp['guidance']))  # (n_samples, N, k)
             t_sample = time.perf_counter() - t0
             for name, dec in decoders.items():
                 t0 = time.perf_counter(); out = decode_eigenvectors(dec, V, els, r.formula)
@@ -67,34 +70,53 @@ def fit_spec2graph(train_df:pd.DataFrame, # Train-fold spectra with `smiles` and
                    model_dir, # Run folder: `spec2graph.pt` (checkpoint) and `train_info.json`
                    cfg:Spec2GraphConfig, steps:int=1000, batch_size:int=32, lr:float=3e-4, warmup:int=200, seed:int=0,
                    fresh:bool=False, # Delete a checkpoint there and train afresh
-                   device='auto', progress:bool=False) -> dict:
+                   device='auto', progress:bool=False,
+                   prior:Spec2GraphRun|None=None) -> dict: # Start from this formula prior (`fit_formula_prior`; same cfg)
     "Train, resume or reuse Spec2Graph on a train fold: dict(run, n_spectra, n_molecules, n_skipped, seconds, non_finite)."
     ds = Spec2GraphDataset(train_df, k=cfg.k, max_atoms=cfg.max_atoms, fp_bits=cfg.fp_bits, on_error='skip')
-    model_dir = Path(model_dir); ckpt, info_path = model_dir/'spec2graph.pt', model_dir/'train_info.json'
+    model = _seeded_model(cfg, seed)
+    if prior is not None:
+        if asdict(prior.model.cfg) != asdict(cfg): raise InputError('the prior was trained with another Spec2GraphConfig', field='prior')
+        model.load_state_dict(_unwrap(prior).state_dict())
+    fit = _fit(model, ds, Path(model_dir)/'spec2graph.pt', Path(model_dir)/'train_info.json', steps, batch_size, lr, warmup, seed, fresh, device, progress,
+               init=None if prior is None else f'prior {prior.fingerprint}')
+    return fit | dict(n_spectra=len(ds), n_molecules=ds.df.smiles.nunique(), n_skipped=len(ds.skipped))
+
+def fit_formula_prior(corpus:SpectralTargets, # Molecules without spectra (`corpus_targets.load_corpus_targets`)
+                      model_dir, # Run folder: `prior.pt` (checkpoint) and `prior_info.json`
+                      cfg:Spec2GraphConfig, steps:int=1000, batch_size:int=32, lr:float=3e-4, warmup:int=200, seed:int=0,
+                      fresh:bool=False, device='auto', progress:bool=False) -> dict:
+    "Train, resume or reuse the formula prior (every row with the null context): dict(run, n_molecules, seconds, non_finite)."
+    return _fit(_seeded_model(cfg, seed), corpus, Path(model_dir)/'prior.pt', Path(model_dir)/'prior_info.json', steps, batch_size, lr, warmup, seed, fresh, device,
+                progress) | dict(n_molecules=len(corpus))
+
+def _seeded_model(cfg, seed) -> Spec2Graph: seed_everything(seed); return Spec2Graph(cfg)
+
+def _fit(model, data, ckpt:Path, info_path:Path, steps, batch_size, lr, warmup, seed, fresh, device, progress, init=None) -> dict:
+    "One resumable run of `train_spec2graph`, its wall-clock seconds (summed over sessions) kept in `info_path`."
     if fresh and ckpt.exists(): ckpt.unlink()
-    model_dir.mkdir(parents=True, exist_ok=True)
+    ckpt.parent.mkdir(parents=True, exist_ok=True)
     prev = read_json(info_path) if ckpt.exists() and info_path.exists() else {'seconds': 0.}
-    seed_everything(seed)
     t0 = time.perf_counter()
-    run = train_spec2graph(Spec2Graph(cfg), ds, steps=int(steps), batch_size=int(batch_size), lr=lr, warmup=int(warmup), seed=seed,
-                           checkpoint=ckpt, save_every=500, progress=progress, device=device)
+    run = train_spec2graph(model, data, steps=int(steps), batch_size=int(batch_size), lr=lr, warmup=int(warmup), seed=seed,
+                           checkpoint=ckpt, save_every=500, progress=progress, device=device, init=init)
     seconds = prev['seconds'] + (time.perf_counter() - t0 if run.step > prev.get('steps', 0) else 0.)  # reloading is not training
     write_json({'seconds': seconds, 'steps': run.step}, info_path)
     non_finite = int((~np.isfinite(run.history.drop(columns='step').to_numpy(dtype=float))).sum())
     if non_finite: raise FloatingPointError(f'{non_finite} non-finite values in the training history of {ckpt}')
-    return dict(run=run, n_spectra=len(ds), n_molecules=ds.df.smiles.nunique(), n_skipped=len(ds.skipped), seconds=seconds,
-                non_finite=non_finite)
+    return dict(run=run, seconds=seconds, non_finite=non_finite)
 
 def fit_bond_decoders(smiles:list, folder, # Train molecules; the decoders' cache folder
                       sizes:dict, # {kind: constructor arguments} for every decoder wanted (keys of `DECODERS`)
                       k:int=8, train:dict|None=None, # Eigenvector columns; arguments of `graph_decoders.train_bond_decoder`
                       max_molecules:int|None=None, # A seeded subset of the unique molecules (None: all)
-                      seed:int=0) -> tuple[dict, dict]:
-    "Trained (or cached) bond decoders and their info, {kind: decoder}, {kind: info}, on the unique `smiles`."
+                      seed:int=0,
+                      corpus:SpectralTargets|None=None) -> tuple[dict, dict]: # More molecules to learn from (`load_corpus_targets`, same k)
+    "Trained (or cached) bond decoders and their info, {kind: decoder}, {kind: info}, on the unique `smiles` (and `corpus`)."
     mols = sorted(set(smiles))
     if max_molecules is not None and max_molecules < len(mols):
         mols = sorted(np.random.default_rng(seed).choice(mols, int(max_molecules), replace=False).tolist())
-    out = {kind: train_or_load_bond_decoder(kind, mols, folder, k=k, size=kw, train=train, seed=seed) for kind, kw in sizes.items()}
+    out = {kind: train_or_load_bond_decoder(kind, mols, folder, k=k, size=kw, train=train, seed=seed, corpus=corpus) for kind, kw in sizes.items()}
     return {kd: d for kd, (d, _) in out.items()}, {kd: i for kd, (_, i) in out.items()}
 
 # %% ../nbs/23b_generate.ipynb #g23b0011

@@ -55,7 +55,8 @@ PROFILES = {
                  'E15_pool_size': {'recipe': 'demo'},
                  'E16_stability': {'recipe': 'demo', 'max_steps': 45, 'eval_every': 5, 'seeds': [0, 1, 2]},
                  'E17_separation': {'recipe': 'demo'}, 'E18_hardness': {'recipe': 'demo'},
-                 'E20_spec2graph': {'steps': 300, 'decoder_steps': 200, 'decoder_batch': 16, 'samplers': ['ddim:20', 'ddim:50'],
+                 'E20_spec2graph': {'steps': 300, 'p_uncond': 0.1, 'prior_molecules': 2000, 'prior_steps': 100,
+                                    'decoder_steps': 200, 'decoder_batch': 16, 'samplers': ['ddim:20', 'ddim:50', 'ddim:20@2'],
                                     'val_molecules': 15, 'test_molecules': 25, 'n_samples': 10, 'mces_spectra': 0, 'n_boot': 1000},
                  'E21_decoder_oracle': {'decoder_runs': [{'kind': 'transformer', 'k': 8, 'corpus': 0}, {'kind': 'SGNO', 'k': 8, 'corpus': 0},
                                                          {'kind': 'transformer', 'k': 8, 'corpus': 5000}, {'kind': 'transformer', 'k': 16, 'corpus': 5000}],
@@ -77,9 +78,12 @@ PROFILES = {
                      'E15_pool_size': {'recipe': 'cpu'},
                      'E16_stability': {'recipe': 'cpu', 'max_steps': 271, 'eval_every': 27, 'seeds': [0, 1, 2]},
                      'E17_separation': {'recipe': 'cpu'}, 'E18_hardness': {'recipe': 'cpu'},
-                     'E20_spec2graph': {'steps': 3000, 'decoder_steps': 1500, 'decoder_batch': 16,
-                                        'samplers': ['ddim:20', 'ddim:50', 'ddim:50:1'], 'val_molecules': 40, 'test_molecules': 60,
-                                        'n_samples': 10, 'mces_spectra': 100, 'mces_ks': [1, 10], 'n_boot': 1000},
+                     'E20_spec2graph': {  # formula prior on 300 k corpus molecules, decoders shared with E21's corpus runs
+                         'steps': 3000, 'p_uncond': 0.1, 'prior_molecules': 300_000, 'prior_steps': 20_000,
+                         'transformer_size': {'d_model': 128, 'n_layers': 4, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
+                         'decoder_steps': 16_000, 'decoder_batch': 64, 'decoder_lr': 5e-4, 'decoder_corpus': 300_000,
+                         'samplers': ['ddim:20', 'ddim:50', 'ddim:50@2', 'ddim:50@4'], 'val_molecules': 60, 'test_molecules': None,
+                         'n_samples': 10, 'mces_spectra': None, 'mces_ks': [1, 10], 'n_boot': 1000},
                      'E21_decoder_oracle': {  # the scaling study: decoders of one size, learning from 3 k to 300 k molecules, k = 8, 12, 16
                          'decoder_runs': [{'kind': 'transformer', 'k': 8, 'corpus': c} for c in (0, 30_000, 300_000)]
                                          + [{'kind': 'transformer', 'k': k, 'corpus': 300_000} for k in (12, 16)]
@@ -101,8 +105,9 @@ PROFILES = {
                   'E15_pool_size': {'recipe': 'paper'}, 'E16_stability': {'recipe': 'paper', 'seeds': [0, 1, 2]},
                   'E17_separation': {'recipe': 'paper'}, 'E18_hardness': {'recipe': 'paper'},
                   'E20_spec2graph': {'size': 'large', 'steps': 50_000, 'batch_size': 64, 'lr': 3e-4, 'warmup': 1000,
+                                     'p_uncond': 0.1, 'prior_molecules': 1_000_000, 'prior_steps': 100_000, 'decoder_corpus': 1_000_000,
                                      'transformer_size': {'d_model': 128, 'n_layers': 3, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
-                                     'decoder_steps': 10_000, 'decoder_batch': 32, 'samplers': ['ddim:50', 'ddim:100', 'ddpm'],
+                                     'decoder_steps': 10_000, 'decoder_batch': 32, 'samplers': ['ddim:50', 'ddim:100', 'ddpm', 'ddim:100@2', 'ddim:100@4'],
                                      'val_molecules': 200, 'test_molecules': None, 'n_samples': 100, 'mces_spectra': None, 'mces_ks': [1, 10],
                                      'n_boot': 1000},
                   'E21_decoder_oracle': {'decoder_runs': [{'kind': kind, 'k': k, 'corpus': c} for kind in ('transformer', 'SGNO')
@@ -128,7 +133,8 @@ PROFILES = {
                   'E17_separation': {'recipe': 'tiny', 'n_boot': 10}, 'E18_hardness': {'recipe': 'tiny', 'n_boot': 10},
                   'E20_spec2graph': {'steps': 20, 'batch_size': 8, 'warmup': 5, 'fresh': True,
                                      'transformer_size': {'d_model': 16, 'n_layers': 1, 'n_heads': 2}, 'sgno_size': {'hidden': 16},
-                                     'decoder_steps': 10, 'decoder_batch': 8, 'samplers': ['ddim:5', 'ddim:10'], 'val_molecules': 4,
+                                     'p_uncond': 0.2, 'prior_molecules': 40, 'prior_steps': 3, 'corpus_k': 8,
+                                     'decoder_steps': 10, 'decoder_batch': 8, 'samplers': ['ddim:5', 'ddim:10', 'ddim:5@2'], 'val_molecules': 4,
                                      'test_molecules': 4, 'n_samples': 4, 'mces_spectra': 4, 'mces_ks': [1, 2], 'n_boot': 10,
                                      'n_examples': 2},
                   'E21_decoder_oracle': {'transformer_size': {'d_model': 16, 'n_layers': 1, 'n_heads': 2}, 'sgno_size': {'hidden': 16},
