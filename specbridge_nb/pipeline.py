@@ -83,7 +83,7 @@ PROFILES = {
                          'transformer_size': {'d_model': 128, 'n_layers': 4, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
                          'decoder_steps': 16_000, 'decoder_batch': 64, 'decoder_lr': 5e-4, 'decoder_corpus': 300_000,
                          'samplers': ['ddim:20', 'ddim:50', 'ddim:50@2', 'ddim:50@4'], 'val_molecules': 60, 'test_molecules': None,
-                         'n_samples': 10, 'mces_spectra': None, 'mces_ks': [1, 10], 'n_boot': 1000},
+                         'spectra_per_molecule': 1, 'n_samples': 10, 'mces_spectra': None, 'mces_ks': [1, 10], 'mces_jobs': 2, 'n_boot': 1000},
                      'E21_decoder_oracle': {  # the scaling study: decoders of one size, learning from 3 k to 300 k molecules, k = 8, 12, 16
                          'decoder_runs': [{'kind': 'transformer', 'k': 8, 'corpus': c} for c in (0, 30_000, 300_000)]
                                          + [{'kind': 'transformer', 'k': k, 'corpus': 300_000} for k in (12, 16)]
@@ -135,7 +135,7 @@ PROFILES = {
                                      'transformer_size': {'d_model': 16, 'n_layers': 1, 'n_heads': 2}, 'sgno_size': {'hidden': 16},
                                      'p_uncond': 0.2, 'prior_molecules': 40, 'prior_steps': 3, 'corpus_k': 8,
                                      'decoder_steps': 10, 'decoder_batch': 8, 'samplers': ['ddim:5', 'ddim:10', 'ddim:5@2'], 'val_molecules': 4,
-                                     'test_molecules': 4, 'n_samples': 4, 'mces_spectra': 4, 'mces_ks': [1, 2], 'n_boot': 10,
+                                     'test_molecules': 4, 'spectra_per_molecule': 1, 'n_samples': 4, 'mces_spectra': 4, 'mces_ks': [1, 2], 'n_boot': 10,
                                      'n_examples': 2},
                   'E21_decoder_oracle': {'transformer_size': {'d_model': 16, 'n_layers': 1, 'n_heads': 2}, 'sgno_size': {'hidden': 16},
                                          'decoder_runs': [{'kind': 'transformer', 'k': 8, 'corpus': 0}, {'kind': 'SGNO', 'k': 8, 'corpus': 0},
