@@ -13,9 +13,10 @@ import pandas as pd
 # %% auto #0
 __all__ = ['PRECISIONS', 'InputError', 'is_gzip', 'open_text', 'reading', 'read_text', 'atomic_write', 'stale_temporaries',
            'write_json', 'read_json', 'check_output', 'command_outputs', 'project_root', 'data_dir', 'cache_dir',
-           'massbank_dir', 'fingerprint', 'file_sha256', 'load_torch', 'seed_everything', 'get_device',
-           'kebab_to_snake_argv', 'console_entry', 'positive_int', 'nonnegative_int', 'positive_float', 'device_name',
-           'check_precision', 'precision_name', 'autocast', 'tidy_table', 'markdown_table', 'format_interval']
+           'massbank_dir', 'fingerprint', 'file_sha256', 'load_torch', 'seed_everything', 'get_device', 'rng_state',
+           'restore_rng_state', 'RunCheckpoint', 'kebab_to_snake_argv', 'console_entry', 'positive_int',
+           'nonnegative_int', 'positive_float', 'device_name', 'check_precision', 'precision_name', 'autocast',
+           'tidy_table', 'markdown_table', 'format_interval']
 
 # %% ../nbs/00_core.ipynb #39c67646
 class InputError(ValueError):
@@ -216,6 +217,47 @@ def get_device(prefer:str='auto'):
     if dev.type == 'cuda' and not torch.cuda.is_available():
         raise InputError(f"device {prefer!r} asked for, but torch sees no CUDA device here; use 'cpu' or 'auto'", field='device')
     return dev
+
+# %% ../nbs/00_core.ipynb #c00r0002
+def rng_state(*generators) -> dict: # `torch.Generator` or `numpy.random.Generator` objects the loop draws from
+    "The random state of torch (CPU and CUDA) and of `generators`, for `restore_rng_state`."
+    import torch
+    return dict(torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+                generators=[g.get_state() if isinstance(g, torch.Generator) else g.bit_generator.state for g in generators])
+
+def restore_rng_state(state:dict, # From `rng_state`
+                      *generators): # The same generators, in the same order
+    "Put back the random state that `rng_state` captured."
+    import torch
+    if len(state['generators']) != len(generators):
+        raise InputError(f"the state holds {len(state['generators'])} generators, {len(generators)} given", field='generators')
+    torch.set_rng_state(state['torch'])
+    if state['cuda'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
+    for g, st in zip(generators, state['generators']):
+        if isinstance(g, torch.Generator): g.set_state(st)
+        else: g.bit_generator.state = st
+
+# %% ../nbs/00_core.ipynb #c00r0004
+class RunCheckpoint:
+    "The checkpoint file of a resumable run: written atomically, read back only by a run with the same settings."
+    def __init__(self, path, # The file (None: a run without checkpoints - nothing is loaded or saved)
+                 settings): # Everything that determines the run (JSON-serialisable: hyperparameters, data identity, ...)
+        self.path, self.key = (Path(path) if path else None), fingerprint(settings)
+
+    def load(self) -> dict|None:
+        "The saved state, or None when there is none yet; an `InputError` when another setting wrote the file."
+        if self.path is None or not self.path.exists(): return None
+        st = load_torch(self.path)
+        if not isinstance(st, dict) or st.get('settings') != self.key:
+            raise InputError('checkpoint written with other settings or data: delete it, or repeat them', file=self.path)
+        return st
+
+    def save(self, **state):
+        "Write `state` (state dicts, tensors, `rng_state`, histories) atomically, tagged with the settings."
+        if self.path is None: return
+        import torch
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(self.path, 'wb') as f: torch.save(dict(state, settings=self.key), f)
 
 # %% ../nbs/00_core.ipynb #44995e6f
 def kebab_to_snake_argv(argv:list[str]) -> list[str]:

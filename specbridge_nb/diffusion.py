@@ -18,7 +18,7 @@ from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
-from .core import InputError, atomic_write, fingerprint, get_device
+from .core import InputError, RunCheckpoint, fingerprint, get_device, restore_rng_state, rng_state
 from .corpus_targets import SpectralTargets
 from .molecules import morgan_fingerprints
 from .spectra import preprocess_batch
@@ -338,14 +338,6 @@ class Spec2GraphRun:
     checkpoint: Path|None = None
     fingerprint: str = ''  # of the settings and data (names the run, e.g. as the starting point of another)
 
-def _rng_state(rng, gen) -> dict:
-    return dict(rng=rng.bit_generator.state, gen=gen.get_state(), torch_rng=torch.get_rng_state(),
-                cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
-
-def _restore_rng(st:dict, rng, gen):
-    rng.bit_generator.state = st['rng']; gen.set_state(st['gen']); torch.set_rng_state(st['torch_rng'])
-    if st['cuda_rng'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda_rng'])
-
 def _to(batch:dict, dev) -> dict: return {k: v.to(dev) if torch.is_tensor(v) else v for k, v in batch.items()}
 
 def _random_batch(data, rng:np.random.Generator, batch_size:int, dev, k:int|None=None) -> dict: # Spec2GraphDataset or SpectralTargets
@@ -374,15 +366,13 @@ def train_spec2graph(model:Spec2Graph, # Freshly seeded, or holding the weights 
         for f in ('k', 'fp_bits'):
             if getattr(cfg, f) != getattr(data, f): raise InputError(f'model {f}={getattr(cfg, f)} but data {f}={getattr(data, f)}', field=f)
         data_id = data.df.identifier.tolist()
-    fp = fingerprint(dict(cfg=asdict(cfg), batch_size=batch_size, lr=lr, warmup=warmup, weight_decay=weight_decay,
-                          ema_decay=ema_decay, grad_clip=grad_clip, seed=seed, data=data_id, k=cfg.k) | ({'init': init} if init else {}))
+    ck = RunCheckpoint(checkpoint, dict(cfg=asdict(cfg), batch_size=batch_size, lr=lr, warmup=warmup, weight_decay=weight_decay,
+                                        ema_decay=ema_decay, grad_clip=grad_clip, seed=seed, data=data_id, k=cfg.k) | ({'init': init} if init else {}))
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     ema, rng, gen, step, hist = ema_model(model, ema_decay), np.random.default_rng(seed), torch.Generator().manual_seed(seed), 0, []
-    if ckpt and ckpt.exists():
-        st = torch.load(ckpt, map_location='cpu', weights_only=True)  # RNG states must stay on the CPU
-        if st['fingerprint'] != fp: raise InputError('checkpoint written with other settings or data: delete it or repeat them', file=ckpt)
+    if (st := ck.load()) is not None:  # loaded on the CPU, where RNG states must stay
         model.load_state_dict(st['model']); ema.load_state_dict(st['ema']); opt.load_state_dict(st['opt'])
-        step, hist = st['step'], st['history']; _restore_rng(st['rng_state'], rng, gen)
+        step, hist = st['step'], st['history']; restore_rng_state(st['rng'], rng, gen)
     end = min(steps, stop_after or steps)
     bar = tqdm(total=steps, initial=step, disable=not progress, desc='Spec2Graph')
     while step < end:
@@ -392,11 +382,10 @@ def train_spec2graph(model:Spec2Graph, # Freshly seeded, or holding the weights 
                                                                                  opt, grad_clip, gen))
         ema.update_parameters(model); bar.update(); bar.set_postfix(loss=f"{hist[-1]['total']:.3f}")
         if ckpt and (step % save_every == 0 or step == end):
-            with atomic_write(ckpt, 'wb') as f:
-                torch.save(dict(fingerprint=fp, step=step, history=hist, model=model.state_dict(), ema=ema.state_dict(),
-                                opt=opt.state_dict(), cfg=asdict(cfg), rng_state=_rng_state(rng, gen)), f)
+            ck.save(step=step, history=hist, model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), cfg=asdict(cfg),
+                    rng=rng_state(rng, gen))
     bar.close()
-    return Spec2GraphRun(model, ema, pd.DataFrame(hist), step, ckpt, fp)
+    return Spec2GraphRun(model, ema, pd.DataFrame(hist), step, ckpt, ck.key)
 
 # %% ../nbs/22_diffusion.ipynb #644bdf7d
 def loss_balance(model:Spec2Graph, data:Spec2GraphDataset, n_batches:int=4, batch_size:int=32, seed:int=0) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from fastcore.basics import patch
 from rdkit import Chem
 from tqdm.auto import tqdm
 
-from .core import InputError, atomic_write, fingerprint, load_torch
+from .core import InputError, RunCheckpoint, atomic_write, fingerprint, restore_rng_state, rng_state
 from .corpus_targets import SpectralTargets, concat_targets, targets_from_smiles
 from .laplacian import BOND_CLASSES, ELEMENTS, MAX_ATOMS, batch_targets, elements_from_formula, spectral_embedding
 from .molecules import formula_of, inchikey14, parse_formula
@@ -346,9 +346,6 @@ def _batch_of(targets, idx:torch.Tensor) -> dict:
     return dict(V=targets['V'][idx, :N], atom_mask=am[:, :N], col_mask=targets['col_mask'][idx],
                 element_ids=targets['element_ids'][idx, :N], bonds=targets['bonds'][idx, :N, :N])
 
-def _save_checkpoint(path, **state):
-    with atomic_write(path, 'wb') as f: torch.save(state, f)
-
 # %% ../nbs/23_graph_decoders.ipynb #2bf4d174
 def train_bond_decoder(decoder:nn.Module, # A bond decoder: (V, element_ids, atom_mask) -> (B, N, N, 5) logits
                        targets, # Padded dict from `eigen_targets`, or a `corpus_targets.SpectralTargets`
@@ -359,17 +356,16 @@ def train_bond_decoder(decoder:nn.Module, # A bond decoder: (V, element_ids, ato
                        checkpoint=None, checkpoint_every:int=500) -> list[float]: # Resumable run: its checkpoint file; save interval
     "Train `decoder` in place on noisy true eigenvectors (resuming from `checkpoint` if it exists); returns the loss of every step."
     n = len(targets) if isinstance(targets, SpectralTargets) else len(targets['V'])
-    key = fingerprint(steps, batch_size, lr, noise_std, sign_flip, class_weight_power, weight_decay, grad_clip, seed, n)
+    ck = RunCheckpoint(checkpoint, dict(steps=steps, batch_size=batch_size, lr=lr, noise_std=noise_std, sign_flip=sign_flip, n=n, seed=seed,
+                                        class_weight_power=class_weight_power, weight_decay=weight_decay, grad_clip=grad_clip))
     g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     w = bond_class_weights(bond_class_counts(targets), class_weight_power)
     opt = torch.optim.AdamW(decoder.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
     losses, start = [], 0
-    if checkpoint is not None and Path(checkpoint).exists():
-        ck = load_torch(checkpoint)
-        if ck['settings'] != key: raise InputError('checkpoint of other training settings; delete it or use another file', file=checkpoint)
-        decoder.load_state_dict(ck['decoder']); opt.load_state_dict(ck['opt']); sched.load_state_dict(ck['sched'])
-        g.set_state(ck['generator']); torch.set_rng_state(ck['torch_rng']); losses, start = list(ck['losses']), int(ck['step'])
+    if (st := ck.load()) is not None:
+        decoder.load_state_dict(st['decoder']); opt.load_state_dict(st['opt']); sched.load_state_dict(st['sched'])
+        restore_rng_state(st['rng'], g); losses, start = list(st['losses']), int(st['step'])
     decoder.train()
     for step in tqdm(range(start, steps), initial=start, total=steps, disable=not progress, desc='decoder'):
         idx = torch.randint(0, n, (batch_size,), generator=g); b = _batch_of(targets, idx)
@@ -379,8 +375,7 @@ def train_bond_decoder(decoder:nn.Module, # A bond decoder: (V, element_ids, ato
         opt.zero_grad(); loss.backward(); nn.utils.clip_grad_norm_(decoder.parameters(), grad_clip); opt.step(); sched.step()
         losses.append(loss.item())
         if checkpoint is not None and ((step + 1) % checkpoint_every == 0 or step + 1 == steps):
-            _save_checkpoint(checkpoint, settings=key, step=step + 1, decoder=decoder.state_dict(), opt=opt.state_dict(),
-                             sched=sched.state_dict(), generator=g.get_state(), torch_rng=torch.get_rng_state(), losses=losses)
+            ck.save(step=step + 1, decoder=decoder.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), rng=rng_state(g), losses=losses)
     decoder.eval()
     return losses
 
