@@ -80,7 +80,7 @@ PROFILES = {
                      'E16_stability': {'recipe': 'cpu', 'max_steps': 271, 'eval_every': 27, 'seeds': [0, 1, 2]},
                      'E17_separation': {'recipe': 'cpu'}, 'E18_hardness': {'recipe': 'cpu'},
                      'E20_spec2graph': {  # formula prior on 300 k corpus molecules, decoders shared with E21's corpus runs
-                         'steps': 3000, 'p_uncond': 0.1, 'prior_molecules': 300_000, 'prior_steps': 20_000,
+                         'steps': 3000, 'p_uncond': 0.1, 'prior_molecules': 300_000, 'prior_steps': 100_000,  # the prior: ~28 steps/s
                          'transformer_size': {'d_model': 128, 'n_layers': 4, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
                          'decoder_steps': 16_000, 'decoder_batch': 64, 'decoder_lr': 5e-4, 'decoder_corpus': 300_000,
                          'samplers': ['ddim:20', 'ddim:50', 'ddim:50@2', 'ddim:50@4'], 'val_molecules': 60, 'test_molecules': None,
