@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .baselines import gain_over_prior
-from .core import InputError, fingerprint, format_interval, get_device
+from .core import InputError, content_hash, format_interval, get_device
 from .target_space import TargetSpec
 from .retrieval import retrieval_metrics
 from .train import RECIPES, evaluate_specbridge, load_specbridge, recipe_target, train_from_benchmark
@@ -39,7 +39,7 @@ def variant_dir(runs_dir, # Folder of the profile's runs
     runs_dir, base = Path(runs_dir), (RECIPES[recipe] if isinstance(recipe, str) else recipe)['specbridge']
     overrides = {k: v for k, v in overrides.items() if k not in base or base[k] != v}  # a field set to the recipe's value is no change
     if not overrides and target == variant_target(recipe): return runs_dir/'specbridge'
-    key = fingerprint(recipe, overrides, target.label, str(Path(data_dir).resolve()) if data_dir else None,
+    key = content_hash(recipe, overrides, target.label, str(Path(data_dir).resolve()) if data_dir else None,
                       str(spectrum_checkpoint) if spectrum_checkpoint else None)
     return runs_dir/'variants'/f'specbridge_{key}'
 

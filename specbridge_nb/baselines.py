@@ -17,7 +17,7 @@ from scipy import sparse
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import InputError, atomic_write, fingerprint, get_device, load_torch, seed_everything
+from .core import InputError, atomic_write, content_hash, get_device, load_torch, seed_everything
 from .data import spectra_fingerprint
 from .molecules import inchikey14, morgan_fingerprints
 from .retrieval import (l2_normalize, pool_lists, query_subsets, cluster_bootstrap, cosine_scores, rank_scored_pools,
@@ -227,7 +227,7 @@ def _val_epoch(model, xv, val_df, val_lists, cache) -> dict:
 def fit_settings_key(model:FingerprintPredictor, train_df:pd.DataFrame, val_df:pd.DataFrame, val_lists:list,
                      batch_size:int, lr:float, seed:int) -> str:
     "Fingerprint of everything that determines a fit except the number of epochs (so a run can be extended)."
-    return fingerprint(type(model).__name__, model.hparams, batch_size, lr, seed, spectra_fingerprint(train_df),
+    return content_hash(type(model).__name__, model.hparams, batch_size, lr, seed, spectra_fingerprint(train_df),
                        spectra_fingerprint(val_df), val_lists)
 
 def fit_fingerprint_model(model:FingerprintPredictor, # `FingerprintFFN`, `DeepSets` or `SpectrumMLP`, freshly built

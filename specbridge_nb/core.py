@@ -13,7 +13,7 @@ import pandas as pd
 # %% auto #0
 __all__ = ['PRECISIONS', 'InputError', 'is_gzip', 'open_text', 'reading', 'read_text', 'atomic_write', 'stale_temporaries',
            'write_json', 'read_json', 'check_output', 'command_outputs', 'project_root', 'data_dir', 'cache_dir',
-           'massbank_dir', 'fingerprint', 'file_sha256', 'load_torch', 'seed_everything', 'get_device', 'rng_state',
+           'massbank_dir', 'content_hash', 'file_sha256', 'load_torch', 'seed_everything', 'get_device', 'rng_state',
            'restore_rng_state', 'RunCheckpoint', 'kebab_to_snake_argv', 'console_entry', 'positive_int',
            'nonnegative_int', 'positive_float', 'device_name', 'check_precision', 'precision_name', 'autocast',
            'tidy_table', 'markdown_table', 'format_interval']
@@ -173,7 +173,7 @@ def massbank_dir() -> Path:
     return p
 
 # %% ../nbs/00_core.ipynb #d1212700
-def fingerprint(*objs, n:int=16) -> str:
+def content_hash(*objs, n:int=16) -> str:
     "Short, stable SHA-256 hex digest of JSON-serialisable objects (dict key order does not matter)."
     h = hashlib.sha256()
     for o in objs: h.update(json.dumps(o, sort_keys=True, default=str).encode())
@@ -242,7 +242,7 @@ class RunCheckpoint:
     "The checkpoint file of a resumable run: written atomically, read back only by a run with the same settings."
     def __init__(self, path, # The file (None: a run without checkpoints - nothing is loaded or saved)
                  settings): # Everything that determines the run (JSON-serialisable: hyperparameters, data identity, ...)
-        self.path, self.key = (Path(path) if path else None), fingerprint(settings)
+        self.path, self.key = (Path(path) if path else None), content_hash(settings)
 
     def load(self) -> dict|None:
         "The saved state, or None when there is none yet; an `InputError` when another setting wrote the file."

@@ -13,7 +13,7 @@ import torch
 from rdkit import RDLogger
 from tqdm.auto import tqdm
 
-from .core import InputError, atomic_write, cache_dir, file_sha256, fingerprint, read_json, write_json
+from .core import InputError, atomic_write, cache_dir, file_sha256, content_hash, read_json, write_json
 from .data import read_corpus
 from .laplacian import BOND_CLASSES, MAX_ATOMS, batch_targets, spectral_embedding
 from .molecules import formula_of
@@ -130,7 +130,7 @@ def _formula_or_none(s:str):
 # %% ../nbs/20b_corpus_targets.ipynb #c7b20018
 def _store_settings(corpus, k, seed, exclude_formulas, max_atoms, chunk_size) -> dict:
     return dict(corpus=Path(corpus).name, corpus_sha256=file_sha256(corpus), k=int(k), seed=int(seed), max_atoms=int(max_atoms),
-                chunk_size=int(chunk_size), exclude_formulas=fingerprint(sorted(set(exclude_formulas))), n_excluded_formulas=len(set(exclude_formulas)))
+                chunk_size=int(chunk_size), exclude_formulas=content_hash(sorted(set(exclude_formulas))), n_excluded_formulas=len(set(exclude_formulas)))
 
 def build_corpus_targets(corpus, # SMILES file, one per line (plain or .gz), e.g. a benchmark's smiles_corpus.txt.gz
                          out_dir, # Folder for the manifest and the chunks (created; resumed if it holds these settings)
@@ -190,7 +190,7 @@ def load_corpus_targets(folder, # Written by `build_corpus_targets`
         if n is not None and sum(map(len, sets)) >= n: break
     T = concat_targets(sets); n = len(T) if n is None else int(n)
     if n > len(T): raise InputError(f'the store holds {len(T):,} molecules, {n:,} asked for', file=folder/'manifest.json', field='n')
-    T = _head(T, n, k); T.key = fingerprint(man['settings'], n, k)
+    T = _head(T, n, k); T.key = content_hash(man['settings'], n, k)
     return T
 
 def _head(T:SpectralTargets, n:int, k:int) -> SpectralTargets:
@@ -211,4 +211,4 @@ def skipped_corpus_targets(folder) -> pd.DataFrame:
 def corpus_targets_dir(corpus, # SMILES file
                        k:int=16, seed:int=0, exclude_formulas=(), max_atoms:int=MAX_ATOMS, chunk_size:int=10_000) -> Path:
     "A folder under `core.cache_dir('corpus_targets')` named after the store's settings (n aside: a store grows)."
-    return cache_dir('corpus_targets') / fingerprint(_store_settings(corpus, k, seed, exclude_formulas, max_atoms, chunk_size))
+    return cache_dir('corpus_targets') / content_hash(_store_settings(corpus, k, seed, exclude_formulas, max_atoms, chunk_size))

@@ -18,7 +18,7 @@ from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
-from .core import InputError, RunCheckpoint, fingerprint, get_device, restore_rng_state, rng_state
+from .core import InputError, RunCheckpoint, content_hash, get_device, restore_rng_state, rng_state
 from .corpus_targets import SpectralTargets
 from .molecules import morgan_fingerprints
 from .spectra import preprocess_batch
@@ -361,7 +361,7 @@ def train_spec2graph(model:Spec2Graph, # Freshly seeded, or holding the weights 
     if isinstance(data, SpectralTargets):
         if cfg.p_uncond <= 0: raise InputError('training on molecules without spectra needs the null context (p_uncond > 0)', field='p_uncond')
         if data.k < cfg.k: raise InputError(f'model k={cfg.k} but the targets hold {data.k} columns', field='k')
-        data_id = data.key or fingerprint(data.smiles)
+        data_id = data.key or content_hash(data.smiles)
     else:
         for f in ('k', 'fp_bits'):
             if getattr(cfg, f) != getattr(data, f): raise InputError(f'model {f}={getattr(cfg, f)} but data {f}={getattr(data, f)}', field=f)

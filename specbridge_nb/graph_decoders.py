@@ -18,7 +18,7 @@ from fastcore.basics import patch
 from rdkit import Chem
 from tqdm.auto import tqdm
 
-from .core import InputError, RunCheckpoint, atomic_write, fingerprint, restore_rng_state, rng_state
+from .core import InputError, RunCheckpoint, atomic_write, content_hash, restore_rng_state, rng_state
 from .corpus_targets import SpectralTargets, concat_targets, targets_from_smiles
 from .laplacian import BOND_CLASSES, ELEMENTS, MAX_ATOMS, batch_targets, elements_from_formula, spectral_embedding
 from .molecules import formula_of, inchikey14, parse_formula
@@ -27,9 +27,10 @@ from .molecules import formula_of, inchikey14, parse_formula
 __all__ = ['VALENCES', 'DECODERS', 'scale_eigenvectors', 'atom_features', 'pair_features', 'pair_mask', 'finish_logits',
            'SGNODecoder', 'PairBiasBlock', 'TransformerBondDecoder', 'order_probabilities', 'capped_spanning_tree',
            'place_bonds', 'valence_moves', 'apply_move', 'log_likelihood', 'assemble_molecule', 'eigen_targets',
-           'augment_eigenvectors', 'bond_class_counts', 'bond_class_weights', 'bond_loss', 'train_bond_decoder',
-           'predict_logits', 'decode_eigenvectors', 'train_or_load_bond_decoder', 'random_formula_molecules',
-           'oracle_study', 'wilson_interval', 'plot_oracle', 'plot_oracle_scaling']
+           'augment_eigenvectors', 'bond_class_counts', 'bond_class_weights', 'bond_loss', 'atom_counts',
+           'size_buckets', 'bucketed_batch', 'train_bond_decoder', 'predict_logits', 'decode_eigenvectors',
+           'train_or_load_bond_decoder', 'random_formula_molecules', 'oracle_study', 'wilson_interval', 'plot_oracle',
+           'plot_oracle_scaling']
 
 # %% ../nbs/23_graph_decoders.ipynb #e42d3b15
 def scale_eigenvectors(V:torch.Tensor, # (B, N, k) eigenvectors, padded rows anything
@@ -338,6 +339,26 @@ def bond_loss(logits:torch.Tensor, bonds:torch.Tensor, atom_mask:torch.Tensor, #
     m = torch.triu(pair_mask(atom_mask), 1)
     return F.cross_entropy(logits[m], bonds[m], weight=weight)
 
+# %% ../nbs/23_graph_decoders.ipynb #5b1e0a02
+def atom_counts(targets) -> np.ndarray:
+    "Heavy atoms of each molecule of a padded target dict or a `SpectralTargets`."
+    if isinstance(targets, SpectralTargets): return np.asarray(targets.a['n_atoms'], dtype=np.int64)
+    return targets['atom_mask'].sum(1).numpy().astype(np.int64)
+
+def size_buckets(n_atoms, # Heavy atoms of each molecule (`atom_counts`)
+                 bucket_size:int) -> list[np.ndarray]: # Molecules per bucket
+    "Molecule indices sorted by size (ties by index) in consecutive buckets; a last bucket under half the size joins the one before."
+    if bucket_size < 1: raise InputError(f'bucket_size must be at least 1, got {bucket_size}', field='bucket_size')
+    order = np.argsort(np.asarray(n_atoms), kind='stable')
+    cuts = list(range(bucket_size, len(order), bucket_size))
+    if cuts and len(order) - cuts[-1] < bucket_size / 2: cuts.pop()
+    return np.split(order, cuts)
+
+def bucketed_batch(buckets:list, batch_size:int, generator:torch.Generator) -> torch.Tensor:
+    "`batch_size` molecule indices from one bucket, drawn with probability proportional to its size, with replacement."
+    b = buckets[int(torch.multinomial(torch.tensor([float(len(b)) for b in buckets]), 1, generator=generator))]
+    return torch.as_tensor(b)[torch.randint(0, len(b), (batch_size,), generator=generator)]
+
 # %% ../nbs/23_graph_decoders.ipynb #2bf4d173
 def _batch_of(targets, idx:torch.Tensor) -> dict:
     "Molecules `idx` of a padded target dict or a `SpectralTargets`, trimmed to the largest molecule of the batch."
@@ -352,13 +373,16 @@ def train_bond_decoder(decoder:nn.Module, # A bond decoder: (V, element_ids, ato
                        steps:int=1000, batch_size:int=32, lr:float=1e-3, # Optimisation
                        noise_std:float=0.05, sign_flip:bool=True, # Augmentation (see `augment_eigenvectors`)
                        class_weight_power:float=0.5, weight_decay:float=1e-4, grad_clip:float=1.0,
+                       size_bucket:int=256, # Molecules per size bucket (`size_buckets`); 0: batches from all molecules
                        seed:int=0, progress:bool=False,
                        checkpoint=None, checkpoint_every:int=500) -> list[float]: # Resumable run: its checkpoint file; save interval
     "Train `decoder` in place on noisy true eigenvectors (resuming from `checkpoint` if it exists); returns the loss of every step."
     n = len(targets) if isinstance(targets, SpectralTargets) else len(targets['V'])
     ck = RunCheckpoint(checkpoint, dict(steps=steps, batch_size=batch_size, lr=lr, noise_std=noise_std, sign_flip=sign_flip, n=n, seed=seed,
-                                        class_weight_power=class_weight_power, weight_decay=weight_decay, grad_clip=grad_clip))
+                                        class_weight_power=class_weight_power, weight_decay=weight_decay, grad_clip=grad_clip,
+                                        size_bucket=size_bucket))
     g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
+    buckets = size_buckets(atom_counts(targets), size_bucket) if size_bucket else None
     w = bond_class_weights(bond_class_counts(targets), class_weight_power)
     opt = torch.optim.AdamW(decoder.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
@@ -368,7 +392,8 @@ def train_bond_decoder(decoder:nn.Module, # A bond decoder: (V, element_ids, ato
         restore_rng_state(st['rng'], g); losses, start = list(st['losses']), int(st['step'])
     decoder.train()
     for step in tqdm(range(start, steps), initial=start, total=steps, disable=not progress, desc='decoder'):
-        idx = torch.randint(0, n, (batch_size,), generator=g); b = _batch_of(targets, idx)
+        idx = bucketed_batch(buckets, batch_size, g) if buckets else torch.randint(0, n, (batch_size,), generator=g)
+        b = _batch_of(targets, idx)
         V = augment_eigenvectors(b['V'], b['atom_mask'], b['col_mask'], noise_std, sign_flip, generator=g)
         loss = bond_loss(decoder(V, b['element_ids'], b['atom_mask']), b['bonds'], b['atom_mask'], w)
         if not torch.isfinite(loss): raise RuntimeError(f'non-finite decoder loss at step {step}, batch rows {idx.tolist()}')
@@ -418,7 +443,7 @@ def train_or_load_bond_decoder(kind:str, # Key of `DECODERS`
     if corpus is not None:
         if corpus.key is None or corpus.k != k: raise InputError(f'corpus targets must come from load_corpus_targets with k={k}', field='corpus')
         settings['corpus'] = corpus.key
-    path = Path(folder)/f'{kind}_{fingerprint(settings)}.pt'
+    path = Path(folder)/f'{kind}_{content_hash(settings)}.pt'
     dec = DECODERS[kind](k=k, **size)
     if path.exists():
         st = torch.load(path, map_location='cpu', weights_only=True)

@@ -22,7 +22,6 @@ from huggingface_hub import constants as hf_constants
 
 from . import core
 from .core import InputError, atomic_write, load_torch, read_json, seed_everything, write_json
-from .data import read_corpus
 from .molecules import inchikey14, molecule_key, standardize_smiles
 
 # %% auto #0
@@ -232,7 +231,7 @@ def fingerprint(self:MoleculeEncoder) -> str:
         tok = self.tokenizer  # the fast tokenizer's JSON without its call-time truncation/padding state
         tok = ({k: v for k, v in json.loads(tok.backend_tokenizer.to_str()).items() if k not in {'truncation', 'padding'}}
                if hasattr(tok, 'backend_tokenizer') else sorted(tok.get_vocab().items()))
-        self.__dict__['_fp'] = core.fingerprint(cfg, tok, f'{self.pooling}-last-hidden', self.max_length, h.hexdigest())
+        self.__dict__['_fp'] = core.content_hash(cfg, tok, f'{self.pooling}-last-hidden', self.max_length, h.hexdigest())
     return self.__dict__['_fp']
 
 # %% ../nbs/06_molecule_encoder.ipynb #1feb28ad
@@ -255,7 +254,7 @@ def _write_mlm_log(log:list, path):
         w = csv.writer(f); w.writerow(['step', 'loss', 'lr']); w.writerows(log)
 
 # %% ../nbs/06_molecule_encoder.ipynb #693ab94e
-def pretrain_molecule_lm(smiles, # SMILES strings, or a corpus file (one per line, plain or gzip)
+def pretrain_molecule_lm(smiles:list, # SMILES strings (a corpus file: `data.read_corpus`)
                          out_dir, # Model directory to write (`save_pretrained` format)
                          config:dict|None=None, # RobertaConfig sizes (default `MOLECULE_LM_SMALL`)
                          steps:int=1000, batch_size:int=64, lr:float=5e-4, warmup:float=0.05, weight_decay:float=0.01,
@@ -266,13 +265,14 @@ def pretrain_molecule_lm(smiles, # SMILES strings, or a corpus file (one per lin
                          progress:bool=True) -> Path:
     "Pretrain a RoBERTa masked language model on SMILES; resumable; returns `out_dir`, readable by `load_molecule_encoder`."
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    smiles = read_corpus(smiles) if isinstance(smiles, (str, Path)) else list(smiles)
+    if isinstance(smiles, (str, Path)): raise InputError('pass the SMILES themselves (data.read_corpus reads a file), not a path', field='smiles')
+    smiles = list(smiles)
     if not smiles: raise InputError('empty SMILES corpus', field='smiles')
     cfg_kw = dict(MOLECULE_LM_SMALL if config is None else config)
     hp = dict(config=cfg_kw, steps=steps, batch_size=batch_size, lr=lr, warmup=warmup, weight_decay=weight_decay, seed=seed,
               mlm_probability=mlm_probability, max_length=max_length, vocab_size=vocab_size,
               corpus=hashlib.sha256('\n'.join(smiles).encode()).hexdigest()[:16], n_smiles=len(smiles))
-    settings = core.fingerprint(hp)
+    settings = core.content_hash(hp)
     if (out_dir/'pretrain_meta.json').exists():
         if read_json(out_dir/'pretrain_meta.json')['settings'] == settings: return out_dir
         raise InputError('holds a model pretrained with other settings; choose another out_dir or delete it', file=out_dir)
@@ -359,7 +359,7 @@ def _read_shards(folder:Path) -> dict:
     return out
 
 def _write_shard(folder:Path, keys:list, smiles:list, vectors:np.ndarray):
-    with atomic_write(folder/f'shard_{core.fingerprint(keys)}.npz', 'wb') as f:
+    with atomic_write(folder/f'shard_{core.content_hash(keys)}.npz', 'wb') as f:
         np.savez(f, keys=np.array(keys), smiles=np.array(smiles), vectors=vectors.astype(np.float32))
 
 # %% ../nbs/06_molecule_encoder.ipynb #650be650

@@ -16,7 +16,7 @@ from rdkit.Chem.rdMolDescriptors import CalcMolFormula
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .core import InputError, atomic_write, cache_dir, file_sha256, fingerprint, open_text, reading
+from .core import InputError, atomic_write, cache_dir, file_sha256, content_hash, open_text, reading
 from .data import read_candidates, write_candidates
 from .molecules import ADDUCT_MASSES, check_adduct, hill_formula, parse_formula, standardize_mol
 
@@ -113,7 +113,7 @@ def open_molecule_index(files:Sequence, # Bank files (one SMILES per line)
     files = [Path(f) for f in files]
     for f in files:
         if not f.is_file(): raise InputError('bank file does not exist' if not f.exists() else 'is a folder, but a file is needed here', file=f)
-    key = fingerprint(*[file_sha256(f) for f in files], skip_bad)
+    key = content_hash(*[file_sha256(f) for f in files], skip_bad)
     path = (Path(cache) if cache else cache_dir('molecule_index'))/f'molecule_index_{key}.tsv.gz'
     if path.exists(): return MoleculeIndex(pd.read_csv(path, sep='\t', compression='gzip', keep_default_na=False), '+'.join(f.name for f in files))
     parts = [index_molecules(read_smiles_file(f), f, skip_bad, n_workers, progress=progress) for f in files]

@@ -82,15 +82,16 @@ PROFILES = {
                      'E20_spec2graph': {  # formula prior on 300 k corpus molecules, decoders shared with E21's corpus runs
                          'steps': 3000, 'p_uncond': 0.1, 'prior_molecules': 300_000, 'prior_steps': 100_000,  # the prior: ~28 steps/s
                          'transformer_size': {'d_model': 128, 'n_layers': 4, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
-                         'decoder_steps': 16_000, 'decoder_batch': 64, 'decoder_lr': 5e-4, 'decoder_corpus': 300_000,
+                         'decoder_steps': 4000, 'decoder_batch': 64, 'decoder_lr': 5e-4, 'decoder_bucket': 256, 'decoder_corpus': 300_000,
                          'samplers': ['ddim:20', 'ddim:50', 'ddim:50@2', 'ddim:50@4'], 'val_molecules': 60, 'test_molecules': None,
                          'spectra_per_molecule': 1, 'n_samples': 10, 'mces_spectra': None, 'mces_ks': [1, 10], 'mces_jobs': 2, 'n_boot': 1000},
-                     'E21_decoder_oracle': {  # the scaling study: decoders of one size, learning from 3 k to 300 k molecules, k = 8, 12, 16
+                     'E21_decoder_oracle': {  # the scaling study at a fixed budget of 4,000 steps: 3 k to 300 k molecules, k = 8 and 16
                          'decoder_runs': [{'kind': 'transformer', 'k': 8, 'corpus': c} for c in (0, 30_000, 300_000)]
-                                         + [{'kind': 'transformer', 'k': k, 'corpus': 300_000} for k in (12, 16)]
+                                         + [{'kind': 'transformer', 'k': 16, 'corpus': 300_000}]
                                          + [{'kind': 'SGNO', 'k': 8, 'corpus': c} for c in (0, 300_000)],
                          'transformer_size': {'d_model': 128, 'n_layers': 4, 'n_heads': 4}, 'sgno_size': {'hidden': 128},
-                         'decoder_steps': 16_000, 'decoder_batch': 64, 'decoder_lr': 5e-4, 'val_molecules': 200, 'test_molecules': None,
+                         'decoder_steps': 4000, 'decoder_batch': 64, 'decoder_lr': 5e-4, 'decoder_bucket': 256,
+                         'val_molecules': 200, 'test_molecules': None,
                          'noise_levels': [0.0, 0.05, 0.1]},
                      'E30_annotation': {'recipe': 'cpu', 'bank': 'default'}}},
     'paper': {'description': "the paper's model sizes on MassSpecGym-format data (--data DIR); needs a GPU, and real weights "

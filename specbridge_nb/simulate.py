@@ -16,7 +16,7 @@ import pandas as pd
 from rdkit import Chem, rdBase
 from tqdm.auto import tqdm
 
-from .core import (InputError, atomic_write, cache_dir, data_dir, file_sha256, fingerprint, markdown_table, open_text,
+from .core import (InputError, atomic_write, cache_dir, data_dir, file_sha256, content_hash, markdown_table, open_text,
                                read_json, write_json)
 from .molecules import (ADDUCT_MASSES, ALLOWED_ELEMENTS, adduct_mz, check_adduct, exact_mass, formula_of, inchikey14,
                                      parse_formula, parse_smiles, precursor_formula, standardize_smiles)
@@ -64,7 +64,7 @@ def moses_pool(n:int|None=None, # Sample size (None: the whole list)
                seed:int=0, split:str='train', cache:bool=True) -> pd.DataFrame:
     "Standardised MOSES sample with columns smiles, formula, row (file line), unique by SMILES; cached on disk."
     path = moses_file(split)
-    key = fingerprint('moses_pool', n, seed, split, file_sha256(path, 16), rdBase.rdkitVersion)
+    key = content_hash('moses_pool', n, seed, split, file_sha256(path, 16), rdBase.rdkitVersion)
     cached = cache_dir('moses')/f'pool_{key}.tsv.gz'
     if cache and cached.exists(): return pd.read_csv(cached, sep='\t', dtype={'smiles': str, 'formula': str, 'row': int}, keep_default_na=False)
     raw = read_moses(split)
@@ -331,7 +331,7 @@ def clean_peaks(mz:np.ndarray, intensity:np.ndarray, precursor_mz:float, max_pea
 
 def spectrum_rng(seed:int, *keys) -> np.random.Generator:
     "A NumPy Generator fixed by `seed` and `keys` alone (not by call order)."
-    return np.random.default_rng([seed, int(fingerprint(*keys), 16)])
+    return np.random.default_rng([seed, int(content_hash(*keys), 16)])
 
 # %% ../nbs/04_simulate.ipynb #08ec97db
 def simulate_spectrum(smiles:str, # Standardised SMILES of the molecule
@@ -504,7 +504,7 @@ def make_demo_benchmark(out_dir=None, # Output folder (default `data_dir()/'demo
     out = Path(out_dir) if out_dir is not None else data_dir()/'demo'
     params = dict(n_molecules=n_molecules, spectra_per_molecule=spectra_per_molecule, seed=seed, pool_size=pool_size,
                   model=_model_constants())
-    fp = fingerprint(params)
+    fp = content_hash(params)
     if not force and all((out/f).exists() for f in DEMO_FILES) and read_json(out/'params.json').get('fingerprint') == fp: return out
     spectra, cands, corpus, stats = build_demo(n_molecules, spectra_per_molecule, seed, pool_size)
     write_msg_tsv(spectra, out/'demo_msg.tsv.gz')

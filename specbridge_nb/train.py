@@ -18,7 +18,7 @@ from fastcore.script import bool_arg, call_parse
 from tqdm.auto import tqdm
 
 from . import core
-from .core import (InputError, atomic_write, command_outputs, device_name, file_sha256, fingerprint, get_device, load_torch,
+from .core import (InputError, atomic_write, command_outputs, device_name, file_sha256, content_hash, get_device, load_torch,
                                 nonnegative_int, positive_float, positive_int, precision_name, read_json, seed_everything, write_json)
 from .confidence import ConfidenceCalibrator
 from .data import check_candidate_pools, load_benchmark, read_candidates, spectra_fingerprint
@@ -209,13 +209,13 @@ def weights_fingerprint(module:nn.Module, keep:tuple|None=None) -> str: # Only t
     h = hashlib.sha256()
     for k, t in sorted(module.state_dict().items()):
         if keep is None or k.startswith(keep):
-            h.update(k.encode()); h.update(t.detach().cpu().contiguous().numpy().tobytes() if torch.is_tensor(t) else fingerprint(t).encode())
+            h.update(k.encode()); h.update(t.detach().cpu().contiguous().numpy().tobytes() if torch.is_tensor(t) else content_hash(t).encode())
     return h.hexdigest()[:16]
 
 def prefix_fingerprint(encoder:DreamsEncoder, n_blocks:int) -> str:
     "Hash of everything `encoder.prefix(., n_blocks)` depends on: input MLPs, Fourier frequencies, first blocks, settings."
     keep = ('fourier_enc.', 'ff_fourier.', 'ff_peak.') + tuple(f'transformer_encoder.{p}.{i}.' for i in range(n_blocks) for p in ('atts', 'ffs'))
-    return fingerprint(weights_fingerprint(encoder, keep + tuple(f'transformer_encoder.scales.{j}.' for j in range(2 * n_blocks))),
+    return content_hash(weights_fingerprint(encoder, keep + tuple(f'transformer_encoder.scales.{j}.' for j in range(2 * n_blocks))),
                        asdict(encoder.cfg), n_blocks)
 
 def used_columns(pad:torch.Tensor) -> int: # (B, N) True on padding rows
@@ -243,7 +243,7 @@ def build_prefix_cache(model:SpecBridge, peaks:torch.Tensor, # (S, N, 2) preproc
                        disk:bool=False, progress:bool=True) -> PrefixCache: # disk: read/write under core.cache_dir('prefix')
     "Run the frozen prefix of `model.encoder` once over all spectra (eval mode, no gradients)."
     peaks = model.inputs(peaks)  # what the encoder sees (the precursor m/z hidden or not)
-    key = fingerprint(prefix_fingerprint(model.encoder, model.start_block), hashlib.sha256(peaks.numpy().tobytes()).hexdigest(), dtype)
+    key = content_hash(prefix_fingerprint(model.encoder, model.start_block), hashlib.sha256(peaks.numpy().tobytes()).hexdigest(), dtype)
     path = core.cache_dir('prefix')/f'{key}.pt' if disk else None
     cut = model.encoder.cfg.padding == 'keys'
     if path is not None and path.exists(): return PrefixCache(**torch.load(path, map_location='cpu', weights_only=True), key=key, cut=cut)
@@ -302,7 +302,7 @@ class SpecBridgeTrainer:
         self.sampler = UniqueMoleculeBatchSampler(self.keys, cfg.batch_size, cfg.seed) if cfg.objective == 'contrastive' else None
         self.per_epoch = len(self.sampler) if self.sampler else math.ceil(len(self.peaks) / cfg.batch_size)
         self.total = cfg.max_steps or cfg.epochs * self.per_epoch
-        self.data_fp = fingerprint(spectra_fingerprint(train_df), None if val_df is None else spectra_fingerprint(val_df), val_pools)
+        self.data_fp = content_hash(spectra_fingerprint(train_df), None if val_df is None else spectra_fingerprint(val_df), val_pools)
         self.meta = dict(model.meta, molecule_fingerprint=targets.fingerprint, data_fingerprint=self.data_fp) | (meta or {})
         self._setup_optimizer()
         self.step, self.log, self.best, self.seconds, self._epoch = 0, [], None, 0., (None, None)
@@ -460,7 +460,7 @@ def _set_rng_state(st:dict):
 @patch(as_prop=True)
 def run_fingerprint(self:SpecBridgeTrainer) -> str:
     cfg = {k: v for k, v in asdict(self.cfg).items() if k not in ('keep_checkpoints', 'cache_prefix')}
-    return fingerprint(cfg, self.data_fp, self.init_fp, self.meta['molecule_fingerprint'])
+    return content_hash(cfg, self.data_fp, self.init_fp, self.meta['molecule_fingerprint'])
 
 @patch
 def save_checkpoint(self:SpecBridgeTrainer):
@@ -623,12 +623,12 @@ def recipe_target(rec:dict, # A `RECIPES` entry
 # %% ../nbs/10_train.ipynb #1787e69e
 def pretrained_molecule_model(corpus, settings:dict, device='cpu', progress:bool=True) -> Path:
     "A RoBERTa MLM pretrained on `corpus` (`pretrain_molecule_lm` settings), cached; a finished one is reused."
-    out = core.cache_dir('pretrained', f"molecule_lm_{fingerprint(settings, file_sha256(corpus))}")
-    return pretrain_molecule_lm(corpus, out, device=device, progress=progress, **settings)
+    out = core.cache_dir('pretrained', f"molecule_lm_{content_hash(settings, file_sha256(corpus))}")
+    return pretrain_molecule_lm(read_corpus(corpus), out, device=device, progress=progress, **settings)
 
 def pretrained_spectrum_checkpoint(spectra:pd.DataFrame, settings:dict, device='cpu', progress:bool=True) -> Path:
     "A small DreaMS pretrained by masked-peak SSL on `spectra` (`pretrain_spectrum_encoder` settings), cached; reused when done."
-    path = core.cache_dir('pretrained', f'spectrum_ssl_{fingerprint(settings, spectra_fingerprint(spectra))}')/'ssl_model.ckpt'
+    path = core.cache_dir('pretrained', f'spectrum_ssl_{content_hash(settings, spectra_fingerprint(spectra))}')/'ssl_model.ckpt'
     if path.exists(): return path
     s = dict(settings); cfg = DreamsConfig(**s.pop('cfg'))
     return pretrain_spectrum_encoder(spectra, path, cfg=cfg, device=device, progress=progress, **s)
