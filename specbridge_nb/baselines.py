@@ -17,7 +17,8 @@ from scipy import sparse
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import InputError, atomic_write, content_hash, get_device, load_torch, seed_everything
+from .core import (InputError, RunCheckpoint, atomic_write, content_hash, get_device, load_torch, restore_rng_state,
+                                rng_state, seed_everything)
 from .data import spectra_fingerprint
 from .molecules import inchikey14, morgan_fingerprints
 from .retrieval import (l2_normalize, pool_lists, query_subsets, cluster_bootstrap, cosine_scores, rank_scored_pools,
@@ -244,14 +245,12 @@ def fit_fingerprint_model(model:FingerprintPredictor, # `FingerprintFFN`, `DeepS
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.)
     gen, rows, best, best_state = torch.Generator().manual_seed(seed), [], -1., None
     ck = Path(checkpoint_dir) if checkpoint_dir else None
-    key = fit_settings_key(model, train_df, val_df, val_lists, batch_size, lr, seed)
-    if ck and (ck/'last.pt').exists():
-        st = load_torch(ck/'last.pt', weights_only=False)
-        if st['key'] != key: raise InputError(f'holds a run with other settings or data ({st["key"]} != {key}); use another folder',
-                                              file=ck/'last.pt', field='key')
-        if len(st['rows']) > epochs: raise InputError(f'holds {len(st["rows"])} epochs, more than the {epochs} asked for', file=ck/'last.pt')
-        model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); gen.set_state(st['gen'])
-        rows, best, best_state = st['rows'], st['best'], st['best_state']
+    last = RunCheckpoint(ck/'last.pt' if ck else None, fit_settings_key(model, train_df, val_df, val_lists, batch_size, lr, seed),
+                         advice='use another folder')
+    if (st := last.load()) is not None:
+        if len(st['rows']) > epochs: raise InputError(f'holds {len(st["rows"])} epochs, more than the {epochs} asked for', file=last.path)
+        model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); restore_rng_state(st['rng'], gen)
+        rows, best, best_state = list(st['rows']), st['best'], st['best_state']
     if len(rows) < epochs:
         x, xv = model.featurize(train_df), model.featurize(val_df)  # inputs, computed once
         uniq, inv = np.unique(train_df.smiles.to_numpy(dtype=str), return_inverse=True)
@@ -270,9 +269,7 @@ def fit_fingerprint_model(model:FingerprintPredictor, # `FingerprintFFN`, `DeepS
             if ck: save_fingerprint_model(ck/'best.pt', model, epoch=epoch, **{'val_recall@1': best})
         if ck:
             with atomic_write(ck/'history.csv') as f: pd.DataFrame(rows).to_csv(f, index=False)
-            with atomic_write(ck/'last.pt', 'wb') as f:
-                torch.save(dict(key=key, model=model.state_dict(), opt=opt.state_dict(), gen=gen.get_state(), rows=rows, best=best,
-                                best_state=best_state), f)
+            last.save(model=model.state_dict(), opt=opt.state_dict(), rng=rng_state(gen), rows=rows, best=best, best_state=best_state)
     model.load_state_dict(best_state)
     history = pd.DataFrame(rows)
     return model, history.assign(best=history.epoch == history.epoch[history['val_recall@1'].idxmax()])

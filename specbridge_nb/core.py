@@ -220,9 +220,11 @@ def get_device(prefer:str='auto'):
 
 # %% ../nbs/00_core.ipynb #c00r0002
 def rng_state(*generators) -> dict: # `torch.Generator` or `numpy.random.Generator` objects the loop draws from
-    "The random state of torch (CPU and CUDA) and of `generators`, for `restore_rng_state`."
+    "The global random states (torch CPU and CUDA, NumPy, Python) and those of `generators`, for `restore_rng_state`."
     import torch
+    kind, keys, *rest = np.random.get_state()
     return dict(torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+                numpy=[kind, torch.from_numpy(keys.astype(np.int64)), *rest], python=random.getstate(),
                 generators=[g.get_state() if isinstance(g, torch.Generator) else g.bit_generator.state for g in generators])
 
 def restore_rng_state(state:dict, # From `rng_state`
@@ -233,6 +235,8 @@ def restore_rng_state(state:dict, # From `rng_state`
         raise InputError(f"the state holds {len(state['generators'])} generators, {len(generators)} given", field='generators')
     torch.set_rng_state(state['torch'])
     if state['cuda'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
+    kind, keys, *rest = state['numpy']; np.random.set_state((kind, keys.numpy().astype(np.uint32), *rest))
+    version, internal, gauss = state['python']; random.setstate((version, tuple(internal), gauss))
     for g, st in zip(generators, state['generators']):
         if isinstance(g, torch.Generator): g.set_state(st)
         else: g.bit_generator.state = st
@@ -241,15 +245,16 @@ def restore_rng_state(state:dict, # From `rng_state`
 class RunCheckpoint:
     "The checkpoint file of a resumable run: written atomically, read back only by a run with the same settings."
     def __init__(self, path, # The file (None: a run without checkpoints - nothing is loaded or saved)
-                 settings): # Everything that determines the run (JSON-serialisable: hyperparameters, data identity, ...)
-        self.path, self.key = (Path(path) if path else None), content_hash(settings)
+                 settings, # Everything that determines the run (JSON-serialisable: hyperparameters, data identity, ...)
+                 advice:str='delete it, or repeat them'): # What the error for a foreign checkpoint tells the user to do
+        self.path, self.key, self.advice = (Path(path) if path else None), content_hash(settings), advice
 
     def load(self) -> dict|None:
         "The saved state, or None when there is none yet; an `InputError` when another setting wrote the file."
         if self.path is None or not self.path.exists(): return None
         st = load_torch(self.path)
         if not isinstance(st, dict) or st.get('settings') != self.key:
-            raise InputError('checkpoint written with other settings or data: delete it, or repeat them', file=self.path)
+            raise InputError(f'checkpoint written with other settings or data: {self.advice}', file=self.path)
         return st
 
     def save(self, **state):

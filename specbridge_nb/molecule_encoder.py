@@ -21,7 +21,7 @@ from transformers.utils import logging as hf_logging
 from huggingface_hub import constants as hf_constants
 
 from . import core
-from .core import InputError, atomic_write, load_torch, read_json, seed_everything, write_json
+from .core import InputError, RunCheckpoint, atomic_write, load_torch, read_json, seed_everything, write_json
 from .molecules import inchikey14, molecule_key, standardize_smiles
 
 # %% auto #0
@@ -244,11 +244,6 @@ def _batch_indices(n:int, batch_size:int, step:int, seed:int) -> np.ndarray:
     return np.array([_epoch_order(n, seed, int(p // n))[p % n] for p in pos])
 
 # %% ../nbs/06_molecule_encoder.ipynb #ae9c047b
-def _save_mlm_checkpoint(path, model, opt, sched, step:int, log:list, settings:str):
-    with atomic_write(path, 'wb') as f:
-        torch.save(dict(model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(), step=step, log=log,
-                        settings=settings), f)
-
 def _write_mlm_log(log:list, path):
     with atomic_write(path) as f:
         w = csv.writer(f); w.writerow(['step', 'loss', 'lr']); w.writerows(log)
@@ -265,7 +260,8 @@ def pretrain_molecule_lm(smiles:list, # SMILES strings (a corpus file: `data.rea
                          progress:bool=True) -> Path:
     "Pretrain a RoBERTa masked language model on SMILES; resumable; returns `out_dir`, readable by `load_molecule_encoder`."
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    if isinstance(smiles, (str, Path)): raise InputError('pass the SMILES themselves (data.read_corpus reads a file), not a path', field='smiles')
+    if isinstance(smiles, (str, Path)):
+        raise InputError('pass the SMILES themselves (data.read_corpus reads a file), not a path', field='smiles')
     smiles = list(smiles)
     if not smiles: raise InputError('empty SMILES corpus', field='smiles')
     cfg_kw = dict(MOLECULE_LM_SMALL if config is None else config)
@@ -276,20 +272,18 @@ def pretrain_molecule_lm(smiles:list, # SMILES strings (a corpus file: `data.rea
     if (out_dir/'pretrain_meta.json').exists():
         if read_json(out_dir/'pretrain_meta.json')['settings'] == settings: return out_dir
         raise InputError('holds a model pretrained with other settings; choose another out_dir or delete it', file=out_dir)
-    ck_path = out_dir/'checkpoint.pt'
-    ck = load_torch(ck_path, weights_only=False) if ck_path.exists() else None
-    if ck is not None and ck['settings'] != settings:
-        raise InputError('partial checkpoint from other settings; delete it or use the same settings', file=ck_path)
-    tok = (AutoTokenizer.from_pretrained(out_dir) if ck is not None else
+    ck = RunCheckpoint(out_dir/'checkpoint.pt', hp); st = ck.load()  # a partial run of the same settings, or None
+    tok = (AutoTokenizer.from_pretrained(out_dir) if st is not None else
            train_smiles_tokenizer(smiles, out_dir, vocab_size=vocab_size, max_length=max_length))
     seed_everything(seed)
     model = RobertaForMaskedLM(roberta_config(len(tok), max_length=max_length, **cfg_kw)).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = get_linear_schedule_with_warmup(opt, int(warmup * steps), steps)
     step, log = 0, []
-    if ck is not None:
-        model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
-        step, log = ck['step'], ck['log']
+    if st is not None:
+        model.load_state_dict(st['model']); opt.load_state_dict(st['optimizer']); sched.load_state_dict(st['scheduler'])
+        step, log = st['step'], [tuple(r) for r in st['log']]
+    def save(step, log): ck.save(model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(), step=step, log=log)
     collate = DataCollatorForLanguageModeling(tok, mlm_probability=mlm_probability)
     model.train(); start = step
     bar = tqdm(total=steps, initial=step, disable=not progress, desc='MLM pretraining', unit='step')
@@ -301,13 +295,13 @@ def pretrain_molecule_lm(smiles:list, # SMILES strings (a corpus file: `data.rea
         loss = model(**{k: v.to(device) for k, v in b.items()}).loss
         opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step(); sched.step()
         step += 1; log.append((step, round(loss.item(), 5), sched.get_last_lr()[0])); bar.update(); bar.set_postfix(loss=f'{loss.item():.3f}')
-        if step % save_every == 0 and step < steps: _save_mlm_checkpoint(ck_path, model, opt, sched, step, log, settings)
+        if step % save_every == 0 and step < steps: save(step, log)
     bar.close()
     _write_mlm_log(log, out_dir/'mlm_log.csv')
-    if step < steps: _save_mlm_checkpoint(ck_path, model, opt, sched, step, log, settings); return out_dir
+    if step < steps: save(step, log); return out_dir
     with _quiet_transformers(): model.cpu().save_pretrained(out_dir); tok.save_pretrained(out_dir)
     write_json(dict(settings=settings, **hp, final_loss=log[-1][1]), out_dir/'pretrain_meta.json')  # marks completion
-    if ck_path.exists(): ck_path.unlink()
+    ck.path.unlink(missing_ok=True)
     return out_dir
 
 # %% ../nbs/06_molecule_encoder.ipynb #3ec5c0f6

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .core import InputError, atomic_write, content_hash, get_device, seed_everything
+from .core import InputError, RunCheckpoint, atomic_write, get_device, restore_rng_state, rng_state, seed_everything
 from .spectra import preprocess_batch
 
 # %% auto #0
@@ -444,15 +444,6 @@ def _ssl_data(spectra:pd.DataFrame, n_peaks:int, max_mz:float):
     if not len(pool): raise InputError('no spectrum has a maskable peak (a fragment other than the base peak)', field='intensity')
     return peaks, pool, n_above
 
-def _rng_states(rng, gen) -> dict:
-    "Every random state a run consumes: batch choice (NumPy), masking (torch Generator), dropout (torch CPU and CUDA)."
-    return dict(rng=rng.bit_generator.state, gen=gen.get_state(), torch_rng=torch.get_rng_state(),
-                cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
-
-def _set_rng_states(st:dict, rng, gen):
-    rng.bit_generator.state = st['rng']; gen.set_state(st['gen']); torch.set_rng_state(st['torch_rng'])
-    if st['cuda_rng'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda_rng'])
-
 # %% ../nbs/05_spectrum_encoder.ipynb #aeff632f
 def pretrain_spectrum_encoder(spectra:pd.DataFrame, # `mz`, `intensity`, `precursor_mz`, `identifier` (e.g. `read_msg_tsv`)
                               out_path, # Final checkpoint (overwritten); `<out_path>.partial` holds the resumable state
@@ -468,17 +459,15 @@ def pretrain_spectrum_encoder(spectra:pd.DataFrame, # `mz`, `intensity`, `precur
     cfg, out_path, dev = cfg or DreamsConfig.small(), Path(out_path), get_device(device)
     part, warmup = out_path.with_name(out_path.name + '.partial'), warmup or max(1, min(5000, steps // 10))
     peaks, pool, n_above = _ssl_data(spectra, n_peaks, cfg.max_mz)  # (S, n_peaks+1, 2)
-    fp = content_hash(dict(cfg=asdict(cfg), n_peaks=n_peaks, batch_size=batch_size, lr=lr, warmup=warmup, seed=seed,
-                          frac_masks=frac_masks, gamma=gamma, bin_size=bin_size, data=[len(peaks), float(peaks.double().sum())]))
+    ck = RunCheckpoint(part, dict(cfg=asdict(cfg), n_peaks=n_peaks, batch_size=batch_size, lr=lr, warmup=warmup, seed=seed,
+                                  frac_masks=frac_masks, gamma=gamma, bin_size=bin_size, data=[len(peaks), float(peaks.double().sum())]))
     seed_everything(seed)
     model, head = DreamsEncoder(cfg).to(dev), nn.Linear(cfg.d_model, round(cfg.max_mz / bin_size)).to(dev)
     opt = torch.optim.Adam([p for p in [*model.parameters(), *head.parameters()] if p.requires_grad], lr=lr, weight_decay=0.)
     rng, gen, step, losses = np.random.default_rng(seed), torch.Generator().manual_seed(seed), 0, []
-    if part.exists():
-        st = torch.load(part, map_location='cpu', weights_only=True)
-        if st['fingerprint'] != fp: raise InputError('written with other settings or data: delete it or repeat them', file=part)
+    if (st := ck.load()) is not None:  # batch choice (NumPy), masking (torch Generator), dropout (torch's global state)
         model.load_state_dict(st['model']); head.load_state_dict(st['head']); opt.load_state_dict(st['opt'])
-        step, losses = st['step'], st['losses']; _set_rng_states(st, rng, gen)
+        step, losses = st['step'], list(st['losses']); restore_rng_state(st['rng'], rng, gen)
     end = min(steps, stop_after or steps)
     model.train(); head.train()
     bar = tqdm(total=steps, initial=step, disable=not progress, desc='masked-peak pretraining')
@@ -492,9 +481,8 @@ def pretrain_spectrum_encoder(spectra:pd.DataFrame, # `mz`, `intensity`, `precur
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         losses.append(loss.item()); bar.update(); bar.set_postfix(loss=f'{losses[-1]:.3f}')
         if step % save_every == 0 or step == end:
-            with atomic_write(part, 'wb') as f:
-                torch.save(dict(fingerprint=fp, step=step, losses=losses, model=model.state_dict(), head=head.state_dict(),
-                                opt=opt.state_dict(), **_rng_states(rng, gen)), f)
+            ck.save(step=step, losses=losses, model=model.state_dict(), head=head.state_dict(), opt=opt.state_dict(),
+                    rng=rng_state(rng, gen))
     bar.close()
     if step < steps: return part
     args = dict(train_objective='mask_mz_hot', hot_mz_bin_size=bin_size, frac_masks=frac_masks, mask_peaks=True,

@@ -18,8 +18,9 @@ from fastcore.script import bool_arg, call_parse
 from tqdm.auto import tqdm
 
 from . import core
-from .core import (InputError, atomic_write, command_outputs, device_name, file_sha256, content_hash, get_device, load_torch,
-                                nonnegative_int, positive_float, positive_int, precision_name, read_json, seed_everything, write_json)
+from .core import (InputError, RunCheckpoint, atomic_write, command_outputs, content_hash, device_name, file_sha256,
+                                get_device, load_torch, nonnegative_int, positive_float, positive_int, precision_name, read_json,
+                                restore_rng_state, rng_state, seed_everything, write_json)
 from .confidence import ConfidenceCalibrator
 from .data import check_candidate_pools, load_benchmark, read_candidates, spectra_fingerprint
 from .losses import ALIGNMENT_KINDS, SymmetricInfoNCE, UniqueMoleculeBatchSampler, alignment_loss, orthogonality_penalty
@@ -447,40 +448,32 @@ def save_model(self:SpecBridgeTrainer):
     write_json(dict(config=asdict(self.cfg), meta=meta), self.out/'model.json')
 
 # %% ../nbs/10_train.ipynb #4b662e33
-def _rng_state() -> dict:
-    s = np.random.get_state()
-    return dict(python=random.getstate(), numpy=[s[0], torch.from_numpy(s[1].astype(np.int64)), *s[2:]], torch=torch.get_rng_state(),
-                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
-
-def _set_rng_state(st:dict):
-    random.setstate(tuple(x if not isinstance(x, list) else tuple(x) for x in st['python']))
-    np.random.set_state((st['numpy'][0], st['numpy'][1].numpy().astype(np.uint32), *st['numpy'][2:])); torch.set_rng_state(st['torch'])
-    if st['cuda'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
-
 @patch(as_prop=True)
 def run_fingerprint(self:SpecBridgeTrainer) -> str:
     cfg = {k: v for k, v in asdict(self.cfg).items() if k not in ('keep_checkpoints', 'cache_prefix')}
     return content_hash(cfg, self.data_fp, self.init_fp, self.meta['molecule_fingerprint'])
 
 @patch
+def checkpoint(self:SpecBridgeTrainer, path) -> RunCheckpoint:
+    "The checkpoint file `path` of this run (`core.RunCheckpoint`): refused when settings, data, initial weights or targets differ."
+    return RunCheckpoint(path, self.run_fingerprint, advice='a different run (settings, data, initial weights or targets differ); '
+                                                           'use another out_dir or start afresh (resume=False)')
+
+@patch
 def save_checkpoint(self:SpecBridgeTrainer):
     "Write `checkpoints/step_{N:06d}.pt` and `last.pt` atomically; drop old step files."
     d = self.out/'checkpoints'; p = d/f'step_{self.step:06d}.pt'
-    st = dict(fingerprint=self.run_fingerprint, step=self.step, trainable=self.model.trainable_state_dict(), optimizer=self.opt.state_dict(),
-              scheduler=self.sched.state_dict(), rng=_rng_state(), best=self.best, log=self.log, seconds=self.seconds)
-    with atomic_write(p, 'wb') as f: torch.save(st, f)
+    self.checkpoint(p).save(step=self.step, trainable=self.model.trainable_state_dict(), optimizer=self.opt.state_dict(),
+                            scheduler=self.sched.state_dict(), rng=rng_state(), best=self.best, log=self.log, seconds=self.seconds)
     with atomic_write(d/'last.pt', 'wb') as f, open(p, 'rb') as g: shutil.copyfileobj(g, f)
     for old in sorted(d.glob('step_*.pt'))[:-self.cfg.keep_checkpoints]: old.unlink()
 
 @patch
 def load_checkpoint(self:SpecBridgeTrainer, path):
     "Continue from a checkpoint of this same run."
-    st = load_torch(path)
-    if st['fingerprint'] != self.run_fingerprint:
-        raise InputError('checkpoint of a different run (settings, data, initial weights or targets differ); use another out_dir '
-                         'or start afresh (resume=False)', file=path)
+    st = self.checkpoint(path).load()
     self.model.load_trainable_state(st['trainable']); self.opt.load_state_dict(st['optimizer']); self.sched.load_state_dict(st['scheduler'])
-    _set_rng_state(st['rng'])
+    restore_rng_state(st['rng'])
     self.step, self.best, self.log, self.seconds = st['step'], st['best'], st['log'], st['seconds']
 
 # %% ../nbs/10_train.ipynb #b25ae0d0
