@@ -15,7 +15,7 @@ from fastcore.script import Param, call_parse
 
 from .confidence import ConfidenceCalibrator
 from .core import (InputError, check_precision, command_outputs, console_entry, device_name, get_device, nonnegative_int,
-                                positive_float, positive_int, precision_name, read_json, write_json)
+                                positive_float, positive_int, precision_name, read_json, resolve_precision, write_json)
 from .data import read_candidates
 from .denovo_metrics import rank_samples
 from .diffusion import takes_formula
@@ -268,7 +268,7 @@ def annotate_files(spectra, model, out, # Spectrum file, model folder, output fo
                    ppm:float=10., adducts:Sequence[str]=('[M+H]+', '[M+Na]+'), top:int=10, min_confidence:float=0.,
                    skip_bad:bool=False, device='auto', overwrite:bool=False, progress:bool=True,
                    report_spectra:int=50, # Spectra drawn in report.ipynb/.html (0: no report)
-                   precision:str='fp32', # 'fp32' or 'bf16' for the spectrum side
+                   precision:str='fp32', # 'fp32', 'bf16' or 'auto' for the spectrum side (`core.resolve_precision`)
                    denovo=None, # De novo model folder (`generate.save_denovo_model`): Spec2Graph proposes candidates too
                    samples:int=20, denovo_formulas:int=3, # Its samples per spectrum and formula; formulas per spectrum without one
                   ) -> dict:
@@ -278,7 +278,8 @@ def annotate_files(spectra, model, out, # Spectrum file, model folder, output fo
     if not 0 <= min_confidence <= 1: raise InputError(f'min_confidence is a probability in [0, 1], got {min_confidence}', field='min_confidence')
     with command_outputs(*paths, overwrite=overwrite) as tmps:
         tmp_tsv, tmp_json = tmps[:2]
-        net, meta = load_specbridge(model, get_device(device))
+        net, meta = load_specbridge(model, dev := get_device(device))
+        precision = resolve_precision(precision, dev)  # 'auto' measured here; summary.json says which one ran
         cal_path = Path(model)/'calibration.json'
         cal = ConfidenceCalibrator.load(cal_path) if cal_path.exists() else None
         df = read_unknown_spectra(spectra, skip_bad)
@@ -323,7 +324,7 @@ def specbridge_annotate(spectra:str=None, # Spectra of unknown molecules: .mgf, 
                         skip_bad:bool=False, # Leave bad records out (reported) instead of stopping
                         report_spectra:nonnegative_int=50, # Spectra drawn in report.ipynb / report.html (0: no report)
                         device:device_name='auto', # 'auto', 'cpu' or 'cuda'
-                        precision:precision_name='fp32', # 'fp32', or 'bf16' (bfloat16 matrix products; faster where supported)
+                        precision:precision_name='fp32', # 'fp32'; 'bf16' (bfloat16 products: fast only with native bf16); 'auto': the faster
                         denovo:str=None, # De novo model folder (E20 writes runs/<profile>/denovo_model): Spec2Graph proposes candidates too
                         samples:positive_int=20, # With --denovo: samples per spectrum and formula
                         denovo_formulas:positive_int=3, # With --denovo: formulas per spectrum without one (those of its bank candidates)

@@ -724,12 +724,13 @@ def evaluate_from_files(spectra, candidates, model, out, # TSV, candidate JSON, 
                         device='auto', progress:bool=True,
                         overwrite:bool=False, # Replace existing outputs (otherwise they are an error, raised before any work)
                         precursor_ppm:float|None=50., strict:bool=False, # Precursor m/z check (`check_precursor_mz`)
-                        precision:str='fp32') -> dict: # Of the spectrum side: 'fp32' or 'bf16'
+                        precision:str='fp32') -> dict: # Of the spectrum side: 'fp32', 'bf16' or 'auto'
     "Evaluate a trained SpecBridge on one fold of a spectra file and a candidate file; write metrics JSON and a ranks CSV."
     if batch_size < 1 or n_boot < 0: raise InputError(f'batch_size must be > 0 and n_boot >= 0, got {batch_size} and {n_boot}')
     out = Path(out); ranks_path = out.with_name(out.stem + '_ranks.csv')
     for p in (out, ranks_path): core.check_output(p, overwrite)  # before any work, not after it
-    net, meta = load_specbridge(model, get_device(device))
+    net, meta = load_specbridge(model, dev := get_device(device))
+    precision = core.resolve_precision(precision, dev)  # 'auto' measured here, the precision used recorded below
     df = read_msg_tsv(spectra)
     if fold not in set(df.fold): raise InputError(f'no spectra in fold {fold!r} (folds: {sorted(set(df.fold))})', file=spectra, field='fold')
     df = df[df.fold == fold].reset_index(drop=True)
@@ -757,7 +758,7 @@ def specbridge_evaluate(spectra:str=None, # MassSpecGym-format TSV (plain or gzi
                         n_boot:nonnegative_int=1000, # Bootstrap resamples of the intervals
                         batch_size:positive_int=256, # Spectra per batch
                         device:device_name='auto', # 'auto', 'cpu' or 'cuda'
-                        precision:precision_name='fp32', # 'fp32', or 'bf16' (bfloat16 matrix products; faster where supported)
+                        precision:precision_name='fp32', # 'fp32'; 'bf16' (bfloat16 products: fast only with native bf16); 'auto': the faster
                         overwrite:bool=False, # Replace existing outputs
                         precursor_ppm:positive_float=50., # Warn about spectra whose precursor m/z is this far from molecule + adduct
                         strict:bool=False, # Such spectra are an error instead of a warning
