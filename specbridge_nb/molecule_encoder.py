@@ -21,7 +21,7 @@ from transformers.utils import logging as hf_logging
 from huggingface_hub import constants as hf_constants
 
 from . import core
-from .core import InputError, RunCheckpoint, atomic_write, load_torch, read_json, seed_everything, write_json
+from .core import InputError, RunCheckpoint, atomic_write, read_json, seed_everything, write_json
 from .molecules import inchikey14, molecule_key, standardize_smiles
 
 # %% auto #0

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_train.ipynb #d14ba9a5
 from __future__ import annotations
-import hashlib, math, random, shutil, sys, time, warnings
+import hashlib, math, shutil, sys, time, warnings
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -22,7 +22,7 @@ from .core import (InputError, RunCheckpoint, atomic_write, command_outputs, con
                                 get_device, load_torch, nonnegative_int, positive_float, positive_int, precision_name, read_json,
                                 restore_rng_state, rng_state, seed_everything, write_json)
 from .confidence import ConfidenceCalibrator
-from .data import check_candidate_pools, load_benchmark, read_candidates, spectra_fingerprint
+from .data import check_candidate_pools, load_benchmark, read_candidates, read_corpus, spectra_fingerprint
 from .losses import ALIGNMENT_KINDS, SymmetricInfoNCE, UniqueMoleculeBatchSampler, alignment_loss, orthogonality_penalty
 from .mapper import MAPPER_INITS, Mapper, ProjectionHead
 from .molecule_encoder import MOLECULE_LM_SMALL, EmbeddingBank, molecule_key, pretrain_molecule_lm
