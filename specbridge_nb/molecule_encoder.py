@@ -5,7 +5,7 @@
 # %% ../nbs/06_molecule_encoder.ipynb #5c6de670
 from __future__ import annotations
 import contextlib, csv, hashlib, json, os, re, warnings
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,8 +27,8 @@ from .molecules import inchikey14, molecule_key, standardize_smiles
 # %% auto #0
 __all__ = ['CHEMBERTA_CONFIGS', 'MOLECULE_LM_SMALL', 'SMILES_REGEX', 'SPECIAL_TOKENS', 'BASE_SYMBOLS', 'BERT_SPECIALS',
            'POOLINGS', 'roberta_config', 'roberta_parameter_count', 'smiles_symbols', 'train_smiles_tokenizer',
-           'smiles_tokenizer_from_vocab', 'MoleculeEncoder', 'load_molecule_encoder', 'pretrain_molecule_lm',
-           'MissingMolecules', 'EmbeddingBank', 'build_embedding_bank']
+           'smiles_tokenizer_from_vocab', 'MoleculeEncoder', 'load_molecule_encoder', 'MLMSettings',
+           'pretrain_molecule_lm', 'MissingMolecules', 'EmbeddingBank', 'build_embedding_bank']
 
 # %% ../nbs/06_molecule_encoder.ipynb #96c0fe83
 _ROBERTA_IDS = dict(type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2)
@@ -249,58 +249,60 @@ def _write_mlm_log(log:list, path):
         w = csv.writer(f); w.writerow(['step', 'loss', 'lr']); w.writerows(log)
 
 # %% ../nbs/06_molecule_encoder.ipynb #693ab94e
+@dataclass(frozen=True)
+class MLMSettings:
+    "What determines a masked-language-model pretraining run, besides its SMILES."
+    config:dict|None = None  # RobertaConfig sizes (None: `MOLECULE_LM_SMALL`)
+    steps:int = 1000; batch_size:int = 64; lr:float = 5e-4; warmup:float = 0.05; weight_decay:float = 0.01
+    mlm_probability:float = 0.15; max_length:int = 128  # tokens per SMILES, <s> and </s> included
+    vocab_size:int = 1000  # tokenizer vocabulary limit
+    seed:int = 0
+
+def _finished_mlm(out_dir:Path, settings:str) -> bool:
+    "True when `out_dir` holds a finished model of `settings`; an error when it holds one of other settings."
+    if not (out_dir/'pretrain_meta.json').exists(): return False
+    if read_json(out_dir/'pretrain_meta.json')['settings'] == settings: return True
+    raise InputError('holds a model pretrained with other settings; choose another out_dir or delete it', file=out_dir)
+
+# %% ../nbs/06_molecule_encoder.ipynb #693ab94f
 def pretrain_molecule_lm(smiles:list, # SMILES strings (a corpus file: `data.read_corpus`)
                          out_dir, # Model directory to write (`save_pretrained` format)
-                         config:dict|None=None, # RobertaConfig sizes (default `MOLECULE_LM_SMALL`)
-                         steps:int=1000, batch_size:int=64, lr:float=5e-4, warmup:float=0.05, weight_decay:float=0.01,
-                         mlm_probability:float=0.15, max_length:int=128, # Tokens per SMILES, <s> and </s> included
-                         vocab_size:int=1000, # Tokenizer vocabulary limit
-                         seed:int=0, device='cpu', save_every:int=200, # Checkpoint interval (steps)
+                         settings:MLMSettings|None=None, device='cpu', save_every:int=200, # Checkpoint interval (steps)
                          stop_after:int|None=None, # Stop (after checkpointing) once this many steps ran in this call
-                         progress:bool=True) -> Path:
+                         progress:bool=True, **overrides) -> Path: # overrides: `MLMSettings` fields (steps=..., config=...)
     "Pretrain a RoBERTa masked language model on SMILES; resumable; returns `out_dir`, readable by `load_molecule_encoder`."
-    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     if isinstance(smiles, (str, Path)):
         raise InputError('pass the SMILES themselves (data.read_corpus reads a file), not a path', field='smiles')
-    smiles = list(smiles)
+    s, smiles, out_dir = replace(settings or MLMSettings(), **overrides), list(smiles), Path(out_dir)
     if not smiles: raise InputError('empty SMILES corpus', field='smiles')
-    cfg_kw = dict(MOLECULE_LM_SMALL if config is None else config)
-    hp = dict(config=cfg_kw, steps=steps, batch_size=batch_size, lr=lr, warmup=warmup, weight_decay=weight_decay, seed=seed,
-              mlm_probability=mlm_probability, max_length=max_length, vocab_size=vocab_size,
-              corpus=hashlib.sha256('\n'.join(smiles).encode()).hexdigest()[:16], n_smiles=len(smiles))
-    settings = core.content_hash(hp)
-    if (out_dir/'pretrain_meta.json').exists():
-        if read_json(out_dir/'pretrain_meta.json')['settings'] == settings: return out_dir
-        raise InputError('holds a model pretrained with other settings; choose another out_dir or delete it', file=out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cfg_kw = dict(MOLECULE_LM_SMALL if s.config is None else s.config)
+    hp = asdict(s) | dict(config=cfg_kw, corpus=hashlib.sha256('\n'.join(smiles).encode()).hexdigest()[:16], n_smiles=len(smiles))
+    if _finished_mlm(out_dir, key := core.content_hash(hp)): return out_dir
     ck = RunCheckpoint(out_dir/'checkpoint.pt', hp); st = ck.load()  # a partial run of the same settings, or None
     tok = (AutoTokenizer.from_pretrained(out_dir) if st is not None else
-           train_smiles_tokenizer(smiles, out_dir, vocab_size=vocab_size, max_length=max_length))
-    seed_everything(seed)
-    model = RobertaForMaskedLM(roberta_config(len(tok), max_length=max_length, **cfg_kw)).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    sched = get_linear_schedule_with_warmup(opt, int(warmup * steps), steps)
-    step, log = 0, []
-    if st is not None:
-        model.load_state_dict(st['model']); opt.load_state_dict(st['optimizer']); sched.load_state_dict(st['scheduler'])
-        step, log = st['step'], [tuple(r) for r in st['log']]
-    def save(step, log): ck.save(model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(), step=step, log=log)
-    collate = DataCollatorForLanguageModeling(tok, mlm_probability=mlm_probability)
-    model.train(); start = step
-    bar = tqdm(total=steps, initial=step, disable=not progress, desc='MLM pretraining', unit='step')
-    while step < steps:
-        if stop_after is not None and step - start >= stop_after: break
-        torch.manual_seed(seed * 1_000_003 + step)  # masking and dropout depend only on (seed, step)
-        batch = [smiles[i] for i in _batch_indices(len(smiles), batch_size, step, seed)]
-        b = collate([tok(s, truncation=True, max_length=max_length) for s in batch])
+           train_smiles_tokenizer(smiles, out_dir, vocab_size=s.vocab_size, max_length=s.max_length))
+    seed_everything(s.seed)
+    model = RobertaForMaskedLM(roberta_config(len(tok), max_length=s.max_length, **cfg_kw)).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
+    sched = get_linear_schedule_with_warmup(opt, int(s.warmup * s.steps), s.steps)
+    step, log = (st['step'], [tuple(r) for r in st['log']]) if st is not None else (0, [])
+    if st is not None: model.load_state_dict(st['model']); opt.load_state_dict(st['optimizer']); sched.load_state_dict(st['scheduler'])
+    def save(): ck.save(model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(), step=step, log=log)
+    collate = DataCollatorForLanguageModeling(tok, mlm_probability=s.mlm_probability)
+    model.train(); end = s.steps if stop_after is None else min(s.steps, step + stop_after)
+    for _ in tqdm(range(step, end), initial=step, total=s.steps, disable=not progress, desc='MLM pretraining', unit='step'):
+        torch.manual_seed(s.seed * 1_000_003 + step)  # masking and dropout depend only on (seed, step)
+        batch = [smiles[i] for i in _batch_indices(len(smiles), s.batch_size, step, s.seed)]
+        b = collate([tok(x, truncation=True, max_length=s.max_length) for x in batch])
         loss = model(**{k: v.to(device) for k, v in b.items()}).loss
         opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step(); sched.step()
-        step += 1; log.append((step, round(loss.item(), 5), sched.get_last_lr()[0])); bar.update(); bar.set_postfix(loss=f'{loss.item():.3f}')
-        if step % save_every == 0 and step < steps: save(step, log)
-    bar.close()
+        step += 1; log.append((step, round(loss.item(), 5), sched.get_last_lr()[0]))
+        if step % save_every == 0 and step < s.steps: save()
     _write_mlm_log(log, out_dir/'mlm_log.csv')
-    if step < steps: save(step, log); return out_dir
+    if step < s.steps: save(); return out_dir
     with _quiet_transformers(): model.cpu().save_pretrained(out_dir); tok.save_pretrained(out_dir)
-    write_json(dict(settings=settings, **hp, final_loss=log[-1][1]), out_dir/'pretrain_meta.json')  # marks completion
+    write_json(dict(settings=key, **hp, final_loss=log[-1][1]), out_dir/'pretrain_meta.json')  # marks completion
     ck.path.unlink(missing_ok=True)
     return out_dir
 

@@ -25,7 +25,7 @@ from .confidence import ConfidenceCalibrator
 from .data import check_candidate_pools, load_benchmark, read_candidates, read_corpus, spectra_fingerprint
 from .losses import ALIGNMENT_KINDS, SymmetricInfoNCE, UniqueMoleculeBatchSampler, alignment_loss, orthogonality_penalty
 from .mapper import MAPPER_INITS, Mapper, ProjectionHead
-from .molecule_encoder import MOLECULE_LM_SMALL, EmbeddingBank, molecule_key, pretrain_molecule_lm
+from .molecule_encoder import MOLECULE_LM_SMALL, EmbeddingBank, MLMSettings, molecule_key, pretrain_molecule_lm
 from .target_space import TargetSpace, TargetSpec, open_target_space, parse_target
 from .retrieval import mces_at_1, other_molecule_order, rank_pools, retrieval_metrics
 from .spectra import check_precursor_mz, preprocess_batch, read_msg_tsv
@@ -617,7 +617,7 @@ def recipe_target(rec:dict, # A `RECIPES` entry
 def pretrained_molecule_model(corpus, settings:dict, device='cpu', progress:bool=True) -> Path:
     "A RoBERTa MLM pretrained on `corpus` (`pretrain_molecule_lm` settings), cached; a finished one is reused."
     out = core.cache_dir('pretrained', f"molecule_lm_{content_hash(settings, file_sha256(corpus))}")
-    return pretrain_molecule_lm(read_corpus(corpus), out, device=device, progress=progress, **settings)
+    return pretrain_molecule_lm(read_corpus(corpus), out, MLMSettings(**settings), device, progress=progress)
 
 def pretrained_spectrum_checkpoint(spectra:pd.DataFrame, settings:dict, device='cpu', progress:bool=True) -> Path:
     "A small DreaMS pretrained by masked-peak SSL on `spectra` (`pretrain_spectrum_encoder` settings), cached; reused when done."
