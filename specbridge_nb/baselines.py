@@ -257,8 +257,7 @@ def fit_fingerprint_model(model:FingerprintPredictor, # `FingerprintFFN`, `DeepS
         cache = model.target_cache()
         fps, inv = torch.from_numpy(cache(list(uniq))), torch.from_numpy(inv)  # (U, n_bits) targets; molecule of each spectrum
     for epoch in tqdm(range(len(rows) + 1, epochs + 1), desc=type(model).__name__, disable=not progress):
-        t0, total = time.perf_counter(), 0.
-        model.train()
+        t0, total = time.perf_counter(), 0.; model.train()
         for idx in torch.randperm(len(x), generator=gen).split(batch_size):
             loss = model.loss(model(x[idx].to(dev)), fps[inv[idx]].to(dev))
             opt.zero_grad(); loss.backward(); opt.step(); total += loss.item() * len(idx)
@@ -270,8 +269,7 @@ def fit_fingerprint_model(model:FingerprintPredictor, # `FingerprintFFN`, `DeepS
         if ck:
             with atomic_write(ck/'history.csv') as f: pd.DataFrame(rows).to_csv(f, index=False)
             last.save(model=model.state_dict(), opt=opt.state_dict(), rng=rng_state(gen), rows=rows, best=best, best_state=best_state)
-    model.load_state_dict(best_state)
-    history = pd.DataFrame(rows)
+    model.load_state_dict(best_state); history = pd.DataFrame(rows)
     return model, history.assign(best=history.epoch == history.epoch[history['val_recall@1'].idxmax()])
 
 # %% ../nbs/11_baselines.ipynb #eacd40f5

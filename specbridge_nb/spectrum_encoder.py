@@ -24,7 +24,7 @@ __all__ = ['DreamsConfig', 'fourier_frequencies', 'FourierFeatures', 'MLP', 'gra
            'FusedSelfAttention', 'BlockFFN', 'DreamsTransformer', 'DreamsEncoder', 'count_parameters', 'freeze_encoder',
            'read_lightning_checkpoint', 'config_from_args', 'config_from_state_dict', 'load_dreams_checkpoint',
            'dreams_args', 'maskable_peaks', 'mask_peaks', 'mz_bins', 'focal_loss', 'noam_lr', 'save_dreams_checkpoint',
-           'pretrain_spectrum_encoder', 'masked_peak_accuracy']
+           'SSLSettings', 'pretrain_spectrum_encoder', 'masked_peak_accuracy']
 
 # %% ../nbs/05_spectrum_encoder.ipynb #7e3cad19
 @dataclass
@@ -444,51 +444,55 @@ def _ssl_data(spectra:pd.DataFrame, n_peaks:int, max_mz:float):
     if not len(pool): raise InputError('no spectrum has a maskable peak (a fragment other than the base peak)', field='intensity')
     return peaks, pool, n_above
 
+# %% ../nbs/05_spectrum_encoder.ipynb #aeff632e
+@dataclass(frozen=True)
+class SSLSettings:
+    "What determines a masked-peak pretraining run, besides the architecture and the spectra."
+    steps:int = 1000; batch_size:int = 32; lr:float = 1e-4
+    warmup:int|None = None  # Noam warm-up (None: steps // 10, at most 5000; fix it to extend a run)
+    seed:int = 0; n_peaks:int = 60; frac_masks:float = 0.3; gamma:float = 5.
+    bin_size:float = 0.05  # m/z class width (Da): max_mz / bin_size classes
+
+    def dreams_args(self, warmup:int) -> dict:
+        "The run's hyperparameters under DreaMS' own names, for the checkpoint."
+        return dict(train_objective='mask_mz_hot', hot_mz_bin_size=self.bin_size, frac_masks=self.frac_masks, mask_peaks=True,
+                    mask_intens_strategy='intens_p', mask_val=-1., focal_loss_gamma=self.gamma, lr=self.lr, n_warmup_steps=warmup,
+                    batch_size=self.batch_size, max_peaks_n=self.n_peaks, prec_intens=1.1, seed=self.seed, weight_decay=0.,
+                    ret_order_loss_w=0.)
+
 # %% ../nbs/05_spectrum_encoder.ipynb #aeff632f
 def pretrain_spectrum_encoder(spectra:pd.DataFrame, # `mz`, `intensity`, `precursor_mz`, `identifier` (e.g. `read_msg_tsv`)
                               out_path, # Final checkpoint (overwritten); `<out_path>.partial` holds the resumable state
                               cfg:DreamsConfig|None=None, # Architecture (default `DreamsConfig.small()`)
-                              steps:int=1000, batch_size:int=32, lr:float=1e-4,
-                              warmup:int|None=None, # Noam warm-up (default: steps // 10, at most 5000; fix it to extend a run)
-                              seed:int=0, n_peaks:int=60, device='auto', frac_masks:float=0.3, gamma:float=5.,
-                              bin_size:float=0.05, # m/z class width (Da): max_mz / bin_size classes
-                              save_every:int=200, # Steps between partial checkpoints
+                              settings:SSLSettings|None=None, device='auto', save_every:int=200, # Steps between partial checkpoints
                               stop_after:int|None=None, # Stop after this many steps in total, keeping the partial checkpoint
-                              progress:bool=True) -> Path: # Show a tqdm progress bar
+                              progress:bool=True, **overrides) -> Path: # overrides: `SSLSettings` fields (steps=..., lr=...)
     "Masked-peak self-supervised pretraining; returns the final checkpoint (the partial one if stopped by `stop_after`)."
-    cfg, out_path, dev = cfg or DreamsConfig.small(), Path(out_path), get_device(device)
-    part, warmup = out_path.with_name(out_path.name + '.partial'), warmup or max(1, min(5000, steps // 10))
-    peaks, pool, n_above = _ssl_data(spectra, n_peaks, cfg.max_mz)  # (S, n_peaks+1, 2)
-    ck = RunCheckpoint(part, dict(cfg=asdict(cfg), n_peaks=n_peaks, batch_size=batch_size, lr=lr, warmup=warmup, seed=seed,
-                                  frac_masks=frac_masks, gamma=gamma, bin_size=bin_size, data=[len(peaks), float(peaks.double().sum())]))
-    seed_everything(seed)
-    model, head = DreamsEncoder(cfg).to(dev), nn.Linear(cfg.d_model, round(cfg.max_mz / bin_size)).to(dev)
-    opt = torch.optim.Adam([p for p in [*model.parameters(), *head.parameters()] if p.requires_grad], lr=lr, weight_decay=0.)
-    rng, gen, step, losses = np.random.default_rng(seed), torch.Generator().manual_seed(seed), 0, []
+    s, cfg, out_path, dev = replace(settings or SSLSettings(), **overrides), cfg or DreamsConfig.small(), Path(out_path), get_device(device)
+    part, warmup = out_path.with_name(out_path.name + '.partial'), s.warmup or max(1, min(5000, s.steps // 10))
+    peaks, pool, n_above = _ssl_data(spectra, s.n_peaks, cfg.max_mz)  # (S, n_peaks+1, 2)
+    run = {k: v for k, v in asdict(s).items() if k != 'steps'}  # steps left out: a finished run can be extended
+    ck = RunCheckpoint(part, run | dict(cfg=asdict(cfg), warmup=warmup, data=[len(peaks), float(peaks.double().sum())]))
+    seed_everything(s.seed)
+    model, head = DreamsEncoder(cfg).to(dev), nn.Linear(cfg.d_model, round(cfg.max_mz / s.bin_size)).to(dev)
+    opt = torch.optim.Adam([p for p in [*model.parameters(), *head.parameters()] if p.requires_grad], lr=s.lr, weight_decay=0.)
+    rng, gen, step, losses = np.random.default_rng(s.seed), torch.Generator().manual_seed(s.seed), 0, []
     if (st := ck.load()) is not None:  # batch choice (NumPy), masking (torch Generator), dropout (torch's global state)
         model.load_state_dict(st['model']); head.load_state_dict(st['head']); opt.load_state_dict(st['opt'])
         step, losses = st['step'], list(st['losses']); restore_rng_state(st['rng'], rng, gen)
-    end = min(steps, stop_after or steps)
+    end = min(s.steps, stop_after or s.steps)
     model.train(); head.train()
-    bar = tqdm(total=steps, initial=step, disable=not progress, desc='masked-peak pretraining')
-    while step < end:
-        step += 1
-        for g in opt.param_groups: g['lr'] = noam_lr(step, lr, warmup)
-        real = peaks[rng.choice(pool, size=min(batch_size, len(pool)), replace=False)]  # (B, n_peaks+1, 2)
-        masked, mask = (t.to(dev) for t in mask_peaks(real, frac_masks, generator=gen))
-        target = mz_bins(real[..., 0].to(dev)[mask], bin_size, cfg.max_mz)
-        loss = focal_loss(head(model(masked)[mask]), target, gamma)
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-        losses.append(loss.item()); bar.update(); bar.set_postfix(loss=f'{losses[-1]:.3f}')
+    for step in tqdm(range(step + 1, end + 1), initial=step, total=s.steps, disable=not progress, desc='masked-peak pretraining'):
+        for g in opt.param_groups: g['lr'] = noam_lr(step, s.lr, warmup)
+        real = peaks[rng.choice(pool, size=min(s.batch_size, len(pool)), replace=False)]  # (B, n_peaks+1, 2)
+        masked, mask = (t.to(dev) for t in mask_peaks(real, s.frac_masks, generator=gen))
+        loss = focal_loss(head(model(masked)[mask]), mz_bins(real[..., 0].to(dev)[mask], s.bin_size, cfg.max_mz), s.gamma)
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); losses.append(loss.item())
         if step % save_every == 0 or step == end:
             ck.save(step=step, losses=losses, model=model.state_dict(), head=head.state_dict(), opt=opt.state_dict(),
                     rng=rng_state(rng, gen))
-    bar.close()
-    if step < steps: return part
-    args = dict(train_objective='mask_mz_hot', hot_mz_bin_size=bin_size, frac_masks=frac_masks, mask_peaks=True,
-                mask_intens_strategy='intens_p', mask_val=-1., focal_loss_gamma=gamma, lr=lr, n_warmup_steps=warmup,
-                batch_size=batch_size, max_peaks_n=n_peaks, prec_intens=1.1, seed=seed, weight_decay=0., ret_order_loss_w=0.)
-    save_dreams_checkpoint(out_path, model.cpu(), head.cpu(), args, global_step=step, specbridge=dict(
+    if len(losses) < s.steps: return part
+    save_dreams_checkpoint(out_path, model.cpu(), head.cpu(), s.dreams_args(warmup), global_step=len(losses), specbridge=dict(
         losses=losses, n_spectra=len(peaks), n_spectra_unused=len(peaks) - len(pool), n_peaks_above_max_mz=n_above))
     part.unlink(missing_ok=True)
     return out_path

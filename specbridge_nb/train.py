@@ -30,7 +30,7 @@ from .target_space import TargetSpace, TargetSpec, open_target_space, parse_targ
 from .retrieval import mces_at_1, other_molecule_order, rank_pools, retrieval_metrics
 from .spectra import check_precursor_mz, preprocess_batch, read_msg_tsv
 from .spectrum_encoder import (DreamsConfig, DreamsEncoder, count_parameters, freeze_encoder, load_dreams_checkpoint,
-                                            pretrain_spectrum_encoder)
+                                            SSLSettings, pretrain_spectrum_encoder)
 
 # %% auto #0
 __all__ = ['OBJECTIVES', 'ENCODER_INITS', 'READOUTS', 'SELECT_METRICS', 'PRECURSOR_MZ', 'HIDDEN_PRECURSOR_MZ', 'PAPER_TARGET',
@@ -624,7 +624,7 @@ def pretrained_spectrum_checkpoint(spectra:pd.DataFrame, settings:dict, device='
     path = core.cache_dir('pretrained', f'spectrum_ssl_{content_hash(settings, spectra_fingerprint(spectra))}')/'ssl_model.ckpt'
     if path.exists(): return path
     s = dict(settings); cfg = DreamsConfig(**s.pop('cfg'))
-    return pretrain_spectrum_encoder(spectra, path, cfg=cfg, device=device, progress=progress, **s)
+    return pretrain_spectrum_encoder(spectra, path, cfg, SSLSettings(**s), device, progress=progress)
 
 # %% ../nbs/10_train.ipynb #cc19df86
 def train_from_benchmark(data, out, # Benchmark folder; model folder to write
