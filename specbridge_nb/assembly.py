@@ -47,38 +47,50 @@ def capped_spanning_tree(score:np.ndarray, # (N, N) symmetric bond-existence sco
     return T
 
 # %% ../nbs/22b_assembly.ipynb #2e7c5173
-def place_bonds(q:np.ndarray, aromatic:np.ndarray, # From `order_probabilities`
-                elements:list, val:np.ndarray, # Element and valence of each atom
-                units:int|None=None) -> np.ndarray|None: # Bond units beyond the tree the formula requires (None: no formula)
-    "Bond-order matrix (N, N) of a connected graph within the valences, or None if the units cannot be placed."
-    N = len(val); s = 1 - q[..., 0]; eye = np.eye(N, dtype=bool)
-    O = capped_spanning_tree(np.where(eye, -np.inf, s), val)
-    if O is None: return None
-    left = [np.inf if units is None else units]; logq = np.log(q + 1e-9)
-    best_up = np.concatenate([np.maximum.accumulate(logq[..., :0:-1], -1)[..., ::-1], logq[..., 3:]], -1)  # best higher order
-    def add(allowed, min_gain):  # one unit on the best allowed pair
-        if left[0] <= 0: return False
-        r = val - O.sum(1)
-        gain = np.take_along_axis(best_up, O[..., None], -1)[..., 0] - np.take_along_axis(logq, O[..., None], -1)[..., 0]
-        ok = allowed & (O < 3) & (r[:, None] > 0) & (r[None, :] > 0) & ~eye & (gain > min_gain)
-        if not ok.any(): return False
-        i, j = np.unravel_index(np.argmax(np.where(ok, gain, -np.inf)), O.shape)
-        O[i, j] += 1; O[j, i] += 1; left[0] -= 1; return True
-    while add((O == 0) & (s > 0.5), -np.inf): pass  # 2. ring bonds
-    while add((O > 0) & ~aromatic, 0.): pass  # 3. double and triple bonds
-    G = nx.from_numpy_array(O); ring = nx.to_numpy_array(G, weight=None) - _bridges(G, N) > 0
+def _add_unit(O:np.ndarray, val:np.ndarray, logq:np.ndarray, best_up:np.ndarray, # Orders (changed in place), valences, log q
+              allowed:np.ndarray, min_gain:float) -> bool: # Pairs that may be raised; the gain a raise must beat
+    "Raise the order of the allowed pair with the best gain (valences kept) by one; False when no pair qualifies."
+    r = val - O.sum(1)
+    gain = np.take_along_axis(best_up, O[..., None], -1)[..., 0] - np.take_along_axis(logq, O[..., None], -1)[..., 0]
+    ok = allowed & (O < 3) & (r[:, None] > 0) & (r[None, :] > 0) & (gain > min_gain)
+    if not ok.any(): return False
+    i, j = np.unravel_index(np.argmax(np.where(ok, gain, -np.inf)), O.shape)
+    O[i, j] += 1; O[j, i] += 1
+    return True
+
+def _kekule_pairs(O:np.ndarray, q:np.ndarray, aromatic:np.ndarray, elements:list, val:np.ndarray,
+                  units:float) -> list: # Units left to spend (inf: no formula)
+    "Ring bonds read as aromatic that get a double bond: a maximum matching, heteroatoms left out first when units are short."
+    G = nx.from_numpy_array(O); ring = nx.to_numpy_array(G, weight=None) - _bridges(G, len(val)) > 0
     r = val - O.sum(1); cand = (O == 1) & aromatic & ring & (r[:, None] > 0) & (r[None, :] > 0)
     carbon = np.array([e == 'C' for e in elements], float)
     K = nx.Graph([(i, j, {'weight': q[i, j, 2] + 0.1 * (carbon[i] + carbon[j])}) for i, j in zip(*np.nonzero(np.triu(cand)))])
     M = nx.max_weight_matching(K, maxcardinality=True)
     hetero = sorted((n for n in K if not carbon[n]), key=lambda n: sum(q[n, m, 2] for m in K[n]))
-    while len(M) > left[0] and hetero:  # too few units: leave heteroatoms (pyrrole-type N-H, O, S) out first
+    while len(M) > units and hetero:  # too few units: leave heteroatoms (pyrrole-type N-H, O, S) out first
         K.remove_node(hetero.pop(0)); M = nx.max_weight_matching(K, maxcardinality=True)
-    for i, j in sorted(M, key=lambda e: -K.edges[e]['weight']):  # 4. Kekulé
-        if left[0] > 0: O[i, j] = O[j, i] = 2; left[0] -= 1
-    if units is not None:
-        while left[0] > 0:  # 5. the formula's remaining units
-            if not add(~eye, -np.inf): return None
+    pairs = sorted(M, key=lambda e: -K.edges[e]['weight'])
+    return pairs if units == np.inf else pairs[:max(int(units), 0)]
+
+def place_bonds(q:np.ndarray, aromatic:np.ndarray, # From `order_probabilities`
+                elements:list, val:np.ndarray, # Element and valence of each atom
+                units:int|None=None) -> np.ndarray|None: # Bond units beyond the tree the formula requires (None: no formula)
+    "Bond-order matrix (N, N) of a connected graph within the valences, or None if the units cannot be placed."
+    N = len(val); s = 1 - q[..., 0]; eye = np.eye(N, dtype=bool)
+    O = capped_spanning_tree(np.where(eye, -np.inf, s), val)  # 1. connectivity
+    if O is None: return None
+    left, logq = (np.inf if units is None else units), np.log(q + 1e-9)
+    best_up = np.concatenate([np.maximum.accumulate(logq[..., :0:-1], -1)[..., ::-1], logq[..., 3:]], -1)  # best higher order
+    def add(allowed, min_gain):  # one unit on the best allowed pair, while units are left
+        nonlocal left
+        if left <= 0 or not _add_unit(O, val, logq, best_up, allowed & ~eye, min_gain): return False
+        left -= 1; return True
+    while add((O == 0) & (s > 0.5), -np.inf): pass  # 2. ring bonds
+    while add((O > 0) & ~aromatic, 0.): pass  # 3. double and triple bonds
+    for i, j in _kekule_pairs(O, q, aromatic, elements, val, left):  # 4. aromatic rings
+        O[i, j] = O[j, i] = 2; left -= 1
+    while units is not None and left > 0:  # 5. the formula's remaining units
+        if not add(~eye, -np.inf): return None
     return O
 
 def _bridges(G, N):
