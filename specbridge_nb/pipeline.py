@@ -292,6 +292,14 @@ def run_notebook(name:str, # Experiment notebook name, without `.ipynb`
     return time.perf_counter() - t0
 
 # %% ../nbs/31_pipeline.ipynb #7412fc41
+def _output_folder(out_dir:Path, overwrite:bool) -> Path:
+    "`out_dir`, unless it is a file or holds an earlier run's figures (MANIFEST.json) and `overwrite` is not set."
+    if out_dir.exists() and not out_dir.is_dir(): raise InputError('is a file, not a folder for figures', file=out_dir, field='out')
+    if (out_dir/'MANIFEST.json').exists() and not overwrite:
+        raise InputError('holds the figures and tables of an earlier run (MANIFEST.json); pass --overwrite to regenerate them '
+                         'there, or --out another folder', file=out_dir, field='out')
+    return out_dir
+
 def run_chain(profile:str='demo', # Profile name (see `PROFILES`)
               data=None, # Benchmark folder (required for massbank and paper)
               only=None, # Notebooks to run (comma-separated names or prefixes); None: the whole chain
@@ -312,11 +320,7 @@ def run_chain(profile:str='demo', # Profile name (see `PROFILES`)
     unknown = set(overrides or {}) - set().union(*declared.values())
     if unknown: raise InputError(f'override(s) {sorted(unknown)} are not parameters of {", ".join(names)}', field='overrides')
     data_dir = resolve_data(profile, data)
-    out_dir = Path(out_dir).resolve() if out_dir else figures_dir(profile)
-    if out_dir.exists() and not out_dir.is_dir(): raise InputError('is a file, not a folder for figures', file=out_dir, field='out')
-    if (out_dir/'MANIFEST.json').exists() and not overwrite:
-        raise InputError('holds the figures and tables of an earlier run (MANIFEST.json); pass --overwrite to regenerate them '
-                         'there, or --out another folder', file=out_dir, field='out')
+    out_dir = _output_folder(Path(out_dir).resolve() if out_dir else figures_dir(profile), overwrite)
     runs_dir = Path(runs_dir).resolve() if runs_dir else project_root()/'runs'/profile
     print(f'{profile}: data {data_dir} -> {out_dir} (executed notebooks in {runs_dir})', flush=True)
     params, timings, failed = {}, {}, None
