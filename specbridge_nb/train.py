@@ -29,8 +29,8 @@ from .molecule_encoder import MOLECULE_LM_SMALL, EmbeddingBank, MLMSettings, mol
 from .target_space import TargetSpace, TargetSpec, open_target_space, parse_target
 from .retrieval import mces_at_1, other_molecule_order, rank_pools, retrieval_metrics
 from .spectra import check_precursor_mz, preprocess_batch, read_msg_tsv
-from .spectrum_encoder import (DreamsConfig, DreamsEncoder, count_parameters, freeze_encoder, load_dreams_checkpoint,
-                                            SSLSettings, pretrain_spectrum_encoder)
+from .spectrum_encoder import DreamsConfig, DreamsEncoder, count_parameters, freeze_encoder, load_dreams_checkpoint
+from .spectrum_pretraining import SSLSettings, pretrain_spectrum_encoder
 
 # %% auto #0
 __all__ = ['OBJECTIVES', 'ENCODER_INITS', 'READOUTS', 'SELECT_METRICS', 'PRECURSOR_MZ', 'HIDDEN_PRECURSOR_MZ', 'PAPER_TARGET',
