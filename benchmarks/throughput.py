@@ -40,7 +40,7 @@ from specbridge_nb.retrieval import FaissBank
 from specbridge_nb.spectra import preprocess_batch
 from specbridge_nb.spectrum_encoder import count_parameters
 from specbridge_nb.target_space import load_target_encoder, parse_target
-from specbridge_nb.train import SpecBridgeConfig, build_specbridge
+from specbridge_nb.model import build_specbridge, SpecBridgeConfig
 
 from benchmarks_common import cpu_name, random_spectra
 

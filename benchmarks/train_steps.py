@@ -19,7 +19,7 @@ from specbridge_nb.core import autocast, write_json
 from specbridge_nb.losses import alignment_loss, orthogonality_penalty
 from specbridge_nb.spectra import preprocess_batch
 from specbridge_nb.spectrum_encoder import count_parameters
-from specbridge_nb.train import SpecBridgeConfig, build_specbridge
+from specbridge_nb.model import build_specbridge, SpecBridgeConfig
 
 import benchmarks_common as common  # random spectra and the machine's name, shared with throughput.py
 

@@ -13,7 +13,8 @@ from .baselines import gain_over_prior
 from .core import InputError, content_hash, format_interval, get_device
 from .target_space import TargetSpec
 from .retrieval import retrieval_metrics
-from .train import RECIPES, evaluate_specbridge, load_specbridge, recipe_target, train_from_benchmark
+from .commands import RECIPES, recipe_target, train_from_benchmark
+from .train import evaluate_specbridge, load_specbridge
 
 # %% auto #0
 __all__ = ['PAPER_ABLATIONS', 'ABLATIONS', 'STABILITY_OBJECTIVES', 'STABILITY_CLAIMS', 'variant_target', 'variant_dir',
@@ -22,7 +23,7 @@ __all__ = ['PAPER_ABLATIONS', 'ABLATIONS', 'STABILITY_OBJECTIVES', 'STABILITY_CL
            'stability_table', 'stability_claims', 'plot_stability']
 
 # %% ../nbs/15_ablations.ipynb #ab150006
-def variant_target(recipe:str|dict, # A `train.RECIPES` name or entry
+def variant_target(recipe:str|dict, # A `commands.RECIPES` name or entry
                    target=None, # None (the recipe's), a target name, or a dict of `recipe_target` arguments
                   ) -> TargetSpec:
     "The frozen molecule space a variant trains onto."
@@ -45,7 +46,7 @@ def variant_dir(runs_dir, # Folder of the profile's runs
 
 # %% ../nbs/15_ablations.ipynb #ab150009
 def train_variants(data_dir, runs_dir, # Benchmark folder; folder of the profile's runs
-                   recipe:str|dict, # `train.RECIPES` name or entry
+                   recipe:str|dict, # `commands.RECIPES` name or entry
                    variants:dict, # {label: SpecBridgeConfig overrides, optionally with a 'target' entry}
                    max_steps:int|None=None, # Optimisation steps of every variant (None: the recipe's schedule)
                    target=None, # Frozen space of the variants that name none: a `TargetSpec` or a name (None: the recipe's)

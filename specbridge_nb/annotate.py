@@ -263,6 +263,14 @@ def default_bank_files(meta:dict) -> list[Path]:
     "Bank of the benchmark a model was trained on (`meta` from `load_specbridge`): its molecules and its corpus."
     return benchmark_bank_files(meta.get('benchmark') or '')
 
+def _counts(df:pd.DataFrame, tables:list, n_bank:np.ndarray, ann:pd.DataFrame, denovo:bool) -> dict:
+    "The counts of `summary.json`: spectra with candidates (from the bank, from de novo proposals), annotated spectra."
+    n_cand = np.array([len(t) for t in tables]); top1 = ann[ann['rank'] == 1]
+    return dict(spectra=len(df), with_candidates=int((n_cand > 0).sum()), without_candidates=df.identifier[n_cand == 0].tolist(),
+                with_bank_candidates=int((n_bank > 0).sum()), denovo_proposals=int(n_cand.sum() - n_bank.sum()) if denovo else None,
+                top1_from_denovo_only=int((top1.source == DENOVO_SOURCE).sum()) if denovo else None,
+                median_candidates=float(np.median(n_cand)), annotated=int((top1.decision == 'annotated').sum()))
+
 def annotate_files(spectra, model, out, # Spectrum file, model folder, output folder
                    bank:Sequence|None=None, candidates=None, # Bank SMILES files; or a candidate JSON {identifier: [SMILES]}
                    ppm:float=10., adducts:Sequence[str]=('[M+H]+', '[M+Na]+'), top:int=10, min_confidence:float=0.,
@@ -292,13 +300,7 @@ def annotate_files(spectra, model, out, # Spectrum file, model folder, output fo
             tables = [pd.concat([t, d], ignore_index=True) for t, d in zip(tables, dn)]
         ann = rank_candidates(net, df, tables, cal, top, min_confidence, progress=progress, precision=precision)
         ann.to_csv(tmp_tsv, sep='\t', index=False, lineterminator='\n')
-        n_cand = np.array([len(t) for t in tables])
-        top1 = ann[ann['rank'] == 1]
-        summary = dict(spectra=len(df), with_candidates=int((n_cand > 0).sum()), without_candidates=df.identifier[n_cand == 0].tolist(),
-                       with_bank_candidates=int((n_bank > 0).sum()),
-                       denovo_proposals=int(n_cand.sum() - n_bank.sum()) if denovo is not None else None,
-                       top1_from_denovo_only=int((top1.source == DENOVO_SOURCE).sum()) if denovo is not None else None,
-                       median_candidates=float(np.median(n_cand)), annotated=int((ann[ann['rank'] == 1].decision == 'annotated').sum()),
+        summary = _counts(df, tables, n_bank, ann, denovo is not None) | dict(
                        calibrated=cal is not None, settings=dict(spectra=str(Path(spectra).resolve()), model=str(Path(model).resolve()),
                        bank=[str(Path(b).resolve()) for b in bank or []] or None, candidates=str(candidates) if candidates else None,
                        ppm=ppm, adducts=list(adducts), top=top, min_confidence=min_confidence, target=meta.get('target'),

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .core import InputError, atomic_write, open_text, read_json, reading
-from .molecules import molecule_key
+from .molecules import exact_mass, molecule_key
 from .spectra import check_precursor_mz, read_msg_tsv
 
 # %% auto #0
@@ -146,6 +146,33 @@ def _tiny_benchmark(d) -> Path:
         f.write('\t'.join(cols) + '\n' + ''.join('\t'.join(map(str, r)) + '\n' for r in rows))
     write_candidates({'NCCc1ccccc1': ['Cc1ccc(CN)cc1', 'NCCc1ccccc1', 'CNCc1ccccc1'],
                       'Cc1ccc(CN)cc1': ['Cc1ccc(CN)cc1', 'NCCc1ccccc1']}, d/'candidates_formula.json')
+    return d
+
+# %% ../nbs/03_data.ipynb #d3toy1
+_TOY_ISOMERS = {'train': [['CCc1ccc(O)cc1', 'Cc1ccc(CO)cc1', 'COc1ccc(C)cc1', 'CC(O)c1ccccc1', 'OCCc1ccccc1', 'CCOc1ccccc1'],
+                          ['NCCc1ccccc1', 'Cc1ccc(CN)cc1', 'CNCc1ccccc1', 'CC(N)c1ccccc1', 'CN(C)c1ccccc1', 'CCNc1ccccc1']],
+                'val': [['CCCc1ccccc1', 'CC(C)c1ccccc1', 'CCc1ccc(C)cc1', 'Cc1cc(C)cc(C)c1']],
+                'test': [['CCCCCC=O', 'CC(C)CC(C)=O', 'OC1CCCCC1', 'CCCCC(C)=O']]}
+
+def _toy_benchmark(d, per_molecule:int=4, seed:int=0) -> Path:
+    "Write the isomer-family toy benchmark (spectra TSV, formula candidates, SMILES corpus) into `d` (used by tests)."
+    rng, rows, pools, d = np.random.default_rng(seed), [], {}, Path(d)
+    for fold, families in _TOY_ISOMERS.items():
+        for fam in families:
+            for s in (fam if fold == 'train' else fam[:-1]):  # val/test: the last isomer is only a decoy
+                prec, frags = exact_mass(s) + 1.007276, np.sort(rng.uniform(40, exact_mass(s) - 5, 6))
+                for _ in range(per_molecule):
+                    keep = rng.random(6) < 0.85; keep[rng.integers(6)] = True
+                    it = rng.uniform(0.1, 1, keep.sum()); it /= it.max()
+                    mz = frags[keep] + rng.normal(0, .002, keep.sum())
+                    rows.append(dict(identifier=f'TOY{len(rows):04d}', mzs=','.join(f'{v:.4f}' for v in mz),
+                                     intensities=','.join(f'{v:.4f}' for v in it), fold=fold, smiles=s, precursor_mz=round(prec, 4),
+                                     adduct='[M+H]+'))
+                if fold != 'train': pools[s] = fam
+    d.mkdir(parents=True, exist_ok=True)
+    with atomic_write(d/'toy_msg.tsv') as f: pd.DataFrame(rows).to_csv(f, sep='\t', index=False)
+    write_candidates(pools, d/'candidates_formula.json')
+    (d/'smiles_corpus.txt').write_text('\n'.join([s for fams in _TOY_ISOMERS.values() for fam in fams for s in fam] * 3) + '\n')
     return d
 
 # %% ../nbs/03_data.ipynb #baa9fc4c

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from .core import InputError, RunCheckpoint, content_hash, get_device, restore_rng_state, rng_state
 from .corpus_targets import SpectralTargets
-from .molecules import morgan_fingerprints
+from .molecules import adduct_mz, exact_mass, morgan_fingerprints
 from .spectra import preprocess_batch
 from .laplacian import ELEMENTS, MAX_ATOMS, batch_targets, elements_from_formula, molecule_graph, spectral_embedding
 from .spectral_losses import loss_balance_report, masked_mse, orthonormality_penalty, projection_loss, subspace_loss_weight
@@ -29,8 +29,7 @@ from .spectral_losses import loss_balance_report, masked_mse, orthonormality_pen
 __all__ = ['COUNT_LOC', 'COUNT_SCALE', 'LOSS_TERMS', 'Spec2GraphConfig', 'takes_formula', 'mz_periods', 'MzFourier',
            'SpectrumContext', 'timestep_embedding', 'DenoiserBlock', 'count_to_z', 'z_to_count', 'Spec2Graph',
            'DDPMSchedule', 'Spec2GraphDataset', 'collate_spec2graph', 'spec2graph_loss', 'train_step', 'ema_model',
-           'Spec2GraphRun', 'train_spec2graph', 'loss_balance', 'reverse_diffusion', 'ddim_timesteps',
-           'sample_eigenvectors', 'sample_ddpm', 'sample_ddim', 'time_train_steps']
+           'Spec2GraphRun', 'train_spec2graph', 'loss_balance', 'time_train_steps']
 
 # %% ../nbs/22_diffusion.ipynb #55a817e4
 @dataclass
@@ -270,6 +269,21 @@ def collate_spec2graph(items:list[dict]) -> dict:
     return batch_targets(col('target')) | dict(peaks=torch.stack(col('peaks')), fp=torch.stack(col('fp')).float(),
                                                smiles=col('smiles'), identifier=col('identifier'))
 
+# %% ../nbs/22_diffusion.ipynb #dfix1
+_TOY_SMILES = ['CO', 'CCO', 'CC#N', 'O=C=O', 'c1ccccc1O', 'CC(=O)Nc1ccc(O)cc1', 'CN1C=NC2=C1C(=O)N(C)C(=O)N2C',
+               'OC(=O)CCCCCCCC=CCCCCCCCC', 'CCCCCCCCCCCCCCCC(=O)OCC(COP(=O)(O)OCCN)OC(=O)CCCCCCCCCCCCCCC',
+               'CCCCCCCCCCCCCCCCCC(=O)OCC(COC(=O)CCCCCCCCCCCCCCC)OC(=O)CCCCCCCCC', 'Clc1ccc(Br)cc1S(=O)(=O)N', 'NCCc1c[nH]c2ccc(O)cc12']
+
+def _toy_spectra(smiles=_TOY_SMILES, per_mol=3, seed=0) -> pd.DataFrame:
+    "Synthetic spectra: random fragment m/z below the [M+H]+ precursor, random intensities (a test fixture)."
+    rng, rows = np.random.default_rng(seed), []
+    for j, s in enumerate(smiles):
+        prec = adduct_mz(exact_mass(s), '[M+H]+')
+        for c in range(per_mol):
+            mz = np.sort(rng.uniform(15, prec, rng.integers(3, 40)))
+            rows.append(dict(identifier=f'toy{j:02d}_{c}', smiles=s, mz=mz, intensity=rng.uniform(0.01, 1, len(mz)), precursor_mz=prec))
+    return pd.DataFrame(rows)
+
 # %% ../nbs/22_diffusion.ipynb #601592c9
 LOSS_TERMS = ('eps', 'proj', 'ortho', 'fp', 'count')
 
@@ -398,73 +412,6 @@ def loss_balance(model:Spec2Graph, data:Spec2GraphDataset, n_batches:int=4, batc
         gs = {k: torch.autograd.grad(terms[k], ps, retain_graph=True, allow_unused=True) for k in LOSS_TERMS}
         grads.append({k: math.sqrt(sum(float(g.pow(2).sum()) for g in v if g is not None)) for k, v in gs.items()})
     return loss_balance_report(pd.DataFrame(vals), model.cfg.weights, pd.DataFrame(grads))
-
-# %% ../nbs/22_diffusion.ipynb #fe876945
-@torch.no_grad()
-def reverse_diffusion(eps_fn, # (x_t (S, N, k), t:int) -> ε̂ (S, N, k)
-                      x_T:torch.Tensor, # (S, N, k) starting noise
-                      mask:torch.Tensor, # (S, N, k) True on real entries
-                      schedule:DDPMSchedule, timesteps, # Decreasing timesteps, ending at 0
-                      eta:float=0., bound:torch.Tensor|None=None, # Clamp x̂₀ to ±bound (broadcastable), or not
-                      generator:torch.Generator|None=None) -> torch.Tensor:
-    "Run the reverse process over `timesteps`; returns x̂₀ (S, N, k)."
-    x, ab, ts = torch.where(mask, x_T, 0.), schedule.alpha_bar.tolist(), list(timesteps)
-    for i, t in enumerate(ts):
-        a, a_prev = ab[t], ab[ts[i + 1]] if i + 1 < len(ts) else 1.
-        eps = eps_fn(x, t)
-        x0 = (x - math.sqrt(1 - a) * eps) / math.sqrt(a)
-        if bound is not None: x0 = torch.maximum(torch.minimum(x0, bound), -bound)
-        eps = (x - math.sqrt(a) * x0) / math.sqrt(1 - a)
-        sigma = eta * math.sqrt((1 - a_prev) / (1 - a) * (1 - a / a_prev))
-        z = torch.randn(x.shape, generator=generator).to(x.device) if sigma > 0 else 0.
-        x = torch.where(mask, math.sqrt(a_prev) * x0 + math.sqrt(max(1 - a_prev - sigma ** 2, 0.)) * eps + sigma * z, 0.)
-    return x
-
-def ddim_timesteps(T:int, steps:int) -> list[int]:
-    "`steps` evenly spaced timesteps from T-1 down to 0 (duplicates removed)."
-    if not 1 <= steps <= T: raise ValueError(f'steps={steps} must be in [1, T={T}]')
-    return sorted({round(x) for x in np.linspace(0, T - 1, steps)}, reverse=True)
-
-# %% ../nbs/22_diffusion.ipynb #fde3eefd
-def _unwrap(model) -> Spec2Graph:
-    if isinstance(model, Spec2GraphRun): model = model.ema
-    return model.module if isinstance(model, AveragedModel) else model
-
-@torch.no_grad()
-def sample_eigenvectors(model, # `Spec2Graph`, its `AveragedModel` (EMA) or a `Spec2GraphRun` (uses the EMA)
-                        peaks, # (P, 2) preprocessed peaks of one spectrum (`spectra.preprocess_dreams`)
-                        formula:str, # Molecular formula: heavy-atom count and elements
-                        n_samples:int=8, timesteps=None, # Decreasing timesteps (default: all T, i.e. DDPM)
-                        eta:float=1., seed:int=0, clip:bool=True,
-                        guidance:float=1.) -> torch.Tensor: # ε = ε_null + guidance (ε_spectrum - ε_null): 1 plain, 0 formula prior only
-    "Sampled eigenvectors V (n_samples, N, k) for one spectrum (None with guidance 0) and formula."
-    model = _unwrap(model); cfg, dev = model.cfg, next(model.parameters()).device
-    els = elements_from_formula(formula)
-    if not 1 <= len(els) <= cfg.max_atoms: raise InputError(f'{len(els)} heavy atoms, outside [1, {cfg.max_atoms}]', field='formula')
-    S, N, schedule, was_training = n_samples, len(els), DDPMSchedule.from_config(cfg), model.training
-    el = torch.tensor([ELEMENTS.index(e) for e in els], device=dev).expand(S, N)
-    am, cm = torch.ones(S, N, dtype=torch.bool, device=dev), (torch.arange(cfg.k, device=dev) < min(cfg.k, N - 1)).expand(S, cfg.k)
-    model.eval()
-    conds = []  # (weight, context): the spectrum's with weight `guidance`, the null one with weight 1 - guidance
-    if guidance != 0:
-        if peaks is None: raise InputError('peaks are needed unless guidance is 0', field='peaks')
-        conds.append((guidance, tuple(o.expand(S, *o.shape[1:]) for o in model.encode(torch.as_tensor(peaks, dtype=torch.float32, device=dev)[None]))))
-    if guidance != 1: conds.append((1. - guidance, model.context(None, n=S)))
-    eps_fn = lambda x, t: sum(w * model.denoise(x, torch.full((S,), t, device=dev), el, am, cm, *c) for w, c in conds)
-    gen = torch.Generator().manual_seed(seed)
-    x_T = torch.randn(S, N, cfg.k, generator=gen).to(dev)
-    x0 = reverse_diffusion(eps_fn, x_T, am[..., None] & cm[:, None], schedule, timesteps or range(cfg.T - 1, -1, -1), eta,
-                           torch.tensor(math.sqrt(N), device=dev) if clip else None, gen)
-    model.train(was_training)
-    return (x0 / math.sqrt(N)).float().cpu()
-
-def sample_ddpm(model, peaks, formula:str, n_samples:int=8, seed:int=0, guidance:float=1.) -> torch.Tensor:
-    "Ancestral DDPM sampling over all T steps: V (n_samples, N, k)."
-    return sample_eigenvectors(model, peaks, formula, n_samples, None, 1., seed, guidance=guidance)
-
-def sample_ddim(model, peaks, formula:str, n_samples:int=8, steps:int=50, eta:float=0., seed:int=0, guidance:float=1.) -> torch.Tensor:
-    "DDIM sampling on `steps` timesteps (eta=0 deterministic, >0 stochastic): V (n_samples, N, k)."
-    return sample_eigenvectors(model, peaks, formula, n_samples, ddim_timesteps(_unwrap(model).cfg.T, steps), eta, seed, guidance=guidance)
 
 # %% ../nbs/22_diffusion.ipynb #4d48a857
 def time_train_steps(model:Spec2Graph, data:Spec2GraphDataset, batch_size:int=32, n_steps:int=5, seed:int=0) -> float:

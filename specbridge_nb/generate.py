@@ -16,8 +16,8 @@ from tqdm.auto import tqdm
 
 from .core import InputError, atomic_write, get_device, load_torch, read_json, seed_everything, write_json
 from .corpus_targets import SpectralTargets
-from .diffusion import (Spec2Graph, Spec2GraphConfig, Spec2GraphDataset, Spec2GraphRun, _unwrap, sample_ddim, sample_ddpm,
-                                     train_spec2graph)
+from .diffusion import Spec2Graph, Spec2GraphConfig, Spec2GraphDataset, Spec2GraphRun, train_spec2graph
+from .sampling import _unwrap, sample_ddim, sample_ddpm
 from .graph_decoders import DECODERS, decode_eigenvectors, random_formula_molecules, train_or_load_bond_decoder
 from .laplacian import elements_from_formula
 from .spectra import preprocess_batch

@@ -16,8 +16,9 @@ from specbridge_nb.data import _tiny_benchmark, check_candidate_pools, load_benc
 from specbridge_nb.pipeline import run_chain, specbridge_reproduce
 from specbridge_nb.spectra import MSG_COLUMNS, check_precursor_mz, read_mgf, read_msg_tsv, read_msp
 from specbridge_nb.spectrum_encoder import DreamsConfig, DreamsEncoder, load_dreams_checkpoint, save_dreams_checkpoint
-from specbridge_nb.train import (TINY_RECIPE, SpecBridgeConfig, evaluate_from_files, load_specbridge, recipe_target,
-                                 specbridge_evaluate, specbridge_train, train_from_benchmark)
+from specbridge_nb.commands import TINY_RECIPE, evaluate_from_files, recipe_target, specbridge_evaluate, specbridge_train, train_from_benchmark
+from specbridge_nb.model import SpecBridgeConfig
+from specbridge_nb.train import load_specbridge
 
 GOOD_ROW = ['EX01', '110.0713,138.0662,195.0877', '0.21,1.0,0.43', 'test', 'Cn1c(=O)c2c(ncn2C)n(C)c1=O', 'RYYVLZVUVIJVGH',
             'C8H10N4O2', 'C8H11N4O2', '194.080376', '195.0877', '[M+H]+', 'QTOF', '20.0', 'DEMO-1', 'CC0']
