@@ -14,13 +14,14 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .core import InputError
-from .molecules import check_molecule, parse_formula, parse_smiles
+from .molecules import check_molecule, formula_of, parse_formula, parse_smiles, standardize_smiles
 
 # %% auto #0
 __all__ = ['ELEMENTS', 'BOND_CLASSES', 'MAX_ATOMS', 'ZERO_EIGENVALUE', 'DEGENERACY_RTOL', 'SIGN_TOL', 'UNSTABLE_PIVOT',
-           'MolGraph', 'molecule_graph', 'elements_from_formula', 'normalized_laplacian', 'nontrivial_eigenpairs',
-           'degenerate_groups', 'canonicalize_signs', 'canonical_basis', 'SpectralTarget', 'spectral_embedding',
-           'projection_matrix', 'batch_targets', 'skeleton_key', 'spectral_statistics', 'summarize_spectral_statistics']
+           'MolGraph', 'molecule_graph', 'graph_molecules', 'elements_from_formula', 'normalized_laplacian',
+           'nontrivial_eigenpairs', 'degenerate_groups', 'canonicalize_signs', 'canonical_basis', 'SpectralTarget',
+           'spectral_embedding', 'projection_matrix', 'batch_targets', 'skeleton_key', 'spectral_statistics',
+           'summarize_spectral_statistics']
 
 # %% ../nbs/20_laplacian.ipynb #beafeca1
 ELEMENTS = ('C', 'N', 'O', 'S', 'P', 'F', 'Cl', 'Br', 'I')  # heavy elements of the benchmark, index 0..8
@@ -68,6 +69,19 @@ def molecule_graph(x, # SMILES string or RDKit Mol
                     np.array([ELEMENTS.index(a.GetSymbol()) for a in ats], np.int64), bonds,
                     np.array([a.GetFormalCharge() for a in ats], np.int64), np.array([a.GetTotalNumHs() for a in ats], np.int64),
                     np.array(order, np.int64))
+
+# %% ../nbs/20_laplacian.ipynb #lapgm1
+def graph_molecules(smiles, # SMILES strings
+                    max_atoms:int=MAX_ATOMS) -> tuple[list[str], int]:
+    "The standardised, net-neutral molecules of `smiles` that `molecule_graph` takes, and how many were left out."
+    out, n_bad = [], 0
+    for s in smiles:
+        try:
+            s = standardize_smiles(s); molecule_graph(s, max_atoms=max_atoms)
+            if '+' in formula_of(s) or '-' in formula_of(s): raise InputError('net charge')
+            out.append(s)
+        except InputError: n_bad += 1
+    return out, n_bad
 
 # %% ../nbs/20_laplacian.ipynb #860e0a91
 def elements_from_formula(formula:str, # Molecular formula, e.g. 'C6H5NO2' (hydrogens are dropped)
