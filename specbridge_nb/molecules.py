@@ -20,10 +20,10 @@ from .core import InputError, cache_dir
 RDLogger.DisableLog('rdApp.*')  # RDKit's own warnings go to stderr; we raise InputError with context instead
 
 # %% auto #0
-__all__ = ['ADDUCT_MASSES', 'ADDUCT_ATOMS', 'ALLOWED_ELEMENTS', 'parse_smiles', 'standardize_mol', 'standardize_smiles',
-           'inchikey14', 'molecule_key', 'check_adduct', 'adduct_mz', 'formula_of', 'exact_mass', 'parse_formula',
-           'hill_formula', 'precursor_formula', 'check_molecule', 'morgan_fingerprints', 'tanimoto', 'mces_distances',
-           'mces_distance']
+__all__ = ['ADDUCT_MASSES', 'ADDUCT_ATOMS', 'ALLOWED_ELEMENTS', 'MCES_SAVE_EVERY', 'parse_smiles', 'standardize_mol',
+           'standardize_smiles', 'inchikey14', 'molecule_key', 'check_adduct', 'adduct_mz', 'formula_of', 'exact_mass',
+           'parse_formula', 'hill_formula', 'precursor_formula', 'check_molecule', 'morgan_fingerprints', 'tanimoto',
+           'mces_distances', 'mces_distance']
 
 # %% ../nbs/02_molecules.ipynb #e8eaf979
 def parse_smiles(smiles:str, # SMILES string
@@ -162,6 +162,14 @@ def _mces_db(path=None):
     return db
 
 # %% ../nbs/02_molecules.ipynb #14f634a4
+MCES_SAVE_EVERY = 16  # solved pairs written to the cache at a time
+
+def _mces_save(db, rows:list):
+    "Write solved (a, b, threshold, distance) rows to the cache and empty `rows`."
+    if rows:
+        with db: db.executemany('INSERT OR REPLACE INTO mces VALUES (?,?,?,?)', rows)
+    rows.clear()
+
 def mces_distances(pairs, # Iterable of (smiles_1, smiles_2)
                    threshold:float=15, n_jobs:int=1, cache:bool=True, cache_path=None, progress:bool=True) -> np.ndarray:
     "MCES distances for SMILES pairs (myopic MCES, MassSpecGym settings); NaN where the solver failed."
@@ -172,16 +180,15 @@ def mces_distances(pairs, # Iterable of (smiles_1, smiles_2)
         for p in set(pairs) - out.keys():
             r = db.execute('SELECT dist FROM mces WHERE a=? AND b=? AND threshold=?', (*p, threshold)).fetchone()
             if r is not None: out[p] = r[0]
-    todo = sorted(set(pairs) - out.keys())
+    todo, new = sorted(set(pairs) - out.keys()), []
     if todo:
         from joblib import Parallel, delayed
-        it = tqdm(todo, desc='MCES', disable=not progress)
-        dists = Parallel(n_jobs=n_jobs)(delayed(_mces_solve)(a, b, threshold) for a, b in it)
-        out.update(zip(todo, dists))
-        if db is not None:
-            with db: db.executemany('INSERT OR REPLACE INTO mces VALUES (?,?,?,?)',
-                                    [(*p, threshold, d) for p, d in zip(todo, dists) if not np.isnan(d)])
-    if db is not None: db.close()
+        solved = Parallel(n_jobs=n_jobs, return_as='generator')(delayed(_mces_solve)(a, b, threshold) for a, b in todo)
+        for p, d in zip(todo, tqdm(solved, total=len(todo), desc='MCES', disable=not progress)):
+            out[p] = d
+            if not np.isnan(d): new.append((*p, threshold, d))
+            if db is not None and len(new) >= MCES_SAVE_EVERY: _mces_save(db, new)  # saved as solved: an interrupted run resumes
+    if db is not None: _mces_save(db, new); db.close()
     return np.array([out[p] for p in pairs], dtype=float)
 
 def mces_distance(s1:str, s2:str, threshold:float=15, **kwargs) -> float:
