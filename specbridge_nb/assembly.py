@@ -9,14 +9,15 @@ from collections import Counter
 import networkx as nx
 import numpy as np
 from rdkit import Chem
+from scipy.sparse.csgraph import shortest_path
 
 from .core import InputError
 from .laplacian import BOND_CLASSES
 from .molecules import parse_formula
 
 # %% auto #0
-__all__ = ['VALENCES', 'order_probabilities', 'capped_spanning_tree', 'place_bonds', 'valence_moves', 'apply_move',
-           'log_likelihood', 'assemble_molecule']
+__all__ = ['VALENCES', 'RING_PRIOR', 'order_probabilities', 'capped_spanning_tree', 'ring_closure_prior', 'place_bonds',
+           'valence_moves', 'apply_move', 'log_likelihood', 'assemble_molecule']
 
 # %% ../nbs/22b_assembly.ipynb #399b81b3
 VALENCES = {'C': (4,), 'N': (3,), 'O': (2,), 'S': (2, 4, 6), 'P': (3, 5), 'F': (1,), 'Cl': (1,), 'Br': (1,), 'I': (1,)}
@@ -46,12 +47,26 @@ def capped_spanning_tree(score:np.ndarray, # (N, N) symmetric bond-existence sco
         ccap[comp[i]] += ccap[comp[j]] - 2; comp[comp == comp[j]] = comp[i]
     return T
 
+# %% ../nbs/22b_assembly.ipynb #22b0a002
+RING_PRIOR = {3: 2 * -3.2, 4: 2 * -4.7}  # 2 x log(share of rings of this size / share of six-membered rings) in the corpus
+
+def ring_closure_prior(O:np.ndarray, # (N, N) bond orders of the graph so far
+                       prior:dict|None=RING_PRIOR) -> np.ndarray: # Ring size -> log prior (None or {}: all zero)
+    "(N, N) log prior of adding each absent bond: prior[smallest ring it closes], 0 for other sizes and for bonds present."
+    P = np.zeros(O.shape)
+    if not prior: return P
+    D = shortest_path(O > 0, unweighted=True, directed=False)  # inf between components: no ring
+    for size, logp in prior.items(): P[(D == size - 1) & (O == 0)] = logp
+    return P
+
 # %% ../nbs/22b_assembly.ipynb #2e7c5173
 def _add_unit(O:np.ndarray, val:np.ndarray, logq:np.ndarray, best_up:np.ndarray, # Orders (changed in place), valences, log q
-              allowed:np.ndarray, min_gain:float) -> bool: # Pairs that may be raised; the gain a raise must beat
+              allowed:np.ndarray, min_gain:float, # Pairs that may be raised; the gain a raise must beat
+              ring_prior:dict|None=None, new_bond:np.ndarray|None=None) -> bool: # Ring-size prior; new-bond log-odds gate
     "Raise the order of the allowed pair with the best gain (valences kept) by one; False when no pair qualifies."
-    r = val - O.sum(1)
-    gain = np.take_along_axis(best_up, O[..., None], -1)[..., 0] - np.take_along_axis(logq, O[..., None], -1)[..., 0]
+    r, prior = val - O.sum(1), ring_closure_prior(O, ring_prior)
+    gain = np.take_along_axis(best_up, O[..., None], -1)[..., 0] - np.take_along_axis(logq, O[..., None], -1)[..., 0] + prior
+    if new_bond is not None: allowed = allowed & (new_bond + prior > 0)  # a new bond only if it beats 'none', prior included
     ok = allowed & (O < 3) & (r[:, None] > 0) & (r[None, :] > 0) & (gain > min_gain)
     if not ok.any(): return False
     i, j = np.unravel_index(np.argmax(np.where(ok, gain, -np.inf)), O.shape)
@@ -74,18 +89,19 @@ def _kekule_pairs(O:np.ndarray, q:np.ndarray, aromatic:np.ndarray, elements:list
 
 def place_bonds(q:np.ndarray, aromatic:np.ndarray, # From `order_probabilities`
                 elements:list, val:np.ndarray, # Element and valence of each atom
-                units:int|None=None) -> np.ndarray|None: # Bond units beyond the tree the formula requires (None: no formula)
+                units:int|None=None, # Bond units beyond the tree the formula requires (None: no formula)
+                ring_prior:dict|None=RING_PRIOR) -> np.ndarray|None: # Log prior of closing a ring of each size (None: none)
     "Bond-order matrix (N, N) of a connected graph within the valences, or None if the units cannot be placed."
     N = len(val); s = 1 - q[..., 0]; eye = np.eye(N, dtype=bool)
     O = capped_spanning_tree(np.where(eye, -np.inf, s), val)  # 1. connectivity
     if O is None: return None
     left, logq = (np.inf if units is None else units), np.log(q + 1e-9)
     best_up = np.concatenate([np.maximum.accumulate(logq[..., :0:-1], -1)[..., ::-1], logq[..., 3:]], -1)  # best higher order
-    def add(allowed, min_gain):  # one unit on the best allowed pair, while units are left
+    def add(allowed, min_gain, new_bond=None):  # one unit on the best allowed pair, while units are left
         nonlocal left
-        if left <= 0 or not _add_unit(O, val, logq, best_up, allowed & ~eye, min_gain): return False
+        if left <= 0 or not _add_unit(O, val, logq, best_up, allowed & ~eye, min_gain, ring_prior, new_bond): return False
         left -= 1; return True
-    while add((O == 0) & (s > 0.5), -np.inf): pass  # 2. ring bonds
+    while add(O == 0, -np.inf, np.log(s + 1e-12) - logq[..., 0]): pass  # 2. ring bonds
     while add((O > 0) & ~aromatic, 0.): pass  # 3. double and triple bonds
     for i, j in _kekule_pairs(O, q, aromatic, elements, val, left):  # 4. aromatic rings
         O[i, j] = O[j, i] = 2; left -= 1
@@ -152,6 +168,7 @@ def assemble_molecule(elements:list, # Element of each row (e.g. `laplacian.elem
                       formula:str|None=None, # Molecular formula: fixes the hydrogen count (None: free)
                       max_tries:int=12, # Molecules built at most in the valence search
                       strict:bool=False, # With a formula: None instead of a valid molecule with another formula
+                      ring_prior:dict|None=RING_PRIOR, # Log prior of closing a ring of each size (`ring_closure_prior`)
                       ) -> str|None:
     "Canonical SMILES of the most likely valid, connected molecule within valences (and the formula), or None."
     N = len(elements)
@@ -165,12 +182,12 @@ def assemble_molecule(elements:list, # Element of each row (e.g. `laplacian.elem
     base = np.array([VALENCES[e][0] for e in elements]), np.zeros(N, np.int64)
     for h in ([n_h, None] if n_h is not None else [None]):  # with the formula's H count, then (fallback) without
         (val, chg), n_built = base, 1
-        best = _evaluate(elements, bond_logits, q, aromatic, val, chg, h)
+        best = _evaluate(elements, bond_logits, q, aromatic, val, chg, h, ring_prior)
         while n_built < max_tries:  # best-improvement hill climbing over single valence changes
             moves = valence_moves(elements, q, val, chg)[:max_tries - n_built]
             if not moves: break
             n_built += len(moves)
-            tries = [(_evaluate(elements, bond_logits, q, aromatic, *vc, h), vc) for vc in (apply_move(val, chg, *m[1:]) for m in moves)]
+            tries = [(_evaluate(elements, bond_logits, q, aromatic, *vc, h, ring_prior), vc) for vc in (apply_move(val, chg, *m[1:]) for m in moves)]
             r, (v2, c2) = max(((r, vc) for r, vc in tries if r is not None), key=lambda t: t[0][0], default=(None, (None, None)))
             if r is None or (best is not None and r[0] <= best[0]): break
             best, val, chg = r, v2, c2
@@ -178,14 +195,14 @@ def assemble_molecule(elements:list, # Element of each row (e.g. `laplacian.elem
         if strict: return None
     return None
 
-def _evaluate(elements, bond_logits, q, aromatic, val, chg, n_h):
+def _evaluate(elements, bond_logits, q, aromatic, val, chg, n_h, ring_prior):
     "Build, sanitise and score one valence assignment: (log-likelihood, SMILES), or None if it fails."
     N, units = len(elements), None
     if n_h is not None:
         total = int(val.sum()) - n_h
         if total % 2 or total // 2 < N - 1: return None
         units = total // 2 - (N - 1)
-    O = place_bonds(q, aromatic, elements, val, units)
+    O = place_bonds(q, aromatic, elements, val, units, ring_prior)
     mol = None if O is None else _to_mol(elements, O, chg)
     if mol is None or (n_h is not None and sum(a.GetTotalNumHs() for a in mol.GetAtoms()) != n_h): return None
     smi = Chem.MolToSmiles(mol)
