@@ -7,15 +7,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import torch
 from torch.optim.swa_utils import AveragedModel
 
 from .core import InputError
-from .diffusion import DDPMSchedule, Spec2Graph, Spec2GraphRun
+from .diffusion import DDPMSchedule, Spec2Graph, Spec2GraphDataset, Spec2GraphRun, collate_spec2graph
 from .laplacian import ELEMENTS, elements_from_formula
 
 # %% auto #0
-__all__ = ['reverse_diffusion', 'ddim_timesteps', 'sample_eigenvectors', 'sample_ddpm', 'sample_ddim']
+__all__ = ['reverse_diffusion', 'ddim_timesteps', 'sample_eigenvectors', 'sample_ddpm', 'sample_ddim', 'spectrum_contribution']
 
 # %% ../nbs/22c_sampling.ipynb #fe876945
 @torch.no_grad()
@@ -83,3 +84,41 @@ def sample_ddpm(model, peaks, formula:str, n_samples:int=8, seed:int=0, guidance
 def sample_ddim(model, peaks, formula:str, n_samples:int=8, steps:int=50, eta:float=0., seed:int=0, guidance:float=1.) -> torch.Tensor:
     "DDIM sampling on `steps` timesteps (eta=0 deterministic, >0 stochastic): V (n_samples, N, k)."
     return sample_eigenvectors(model, peaks, formula, n_samples, ddim_timesteps(_unwrap(model).cfg.T, steps), eta, seed, guidance=guidance)
+
+# %% ../nbs/22c_sampling.ipynb #g22a0008
+@torch.no_grad()
+def spectrum_contribution(model, # `Spec2Graph`, its EMA or a `Spec2GraphRun`, with a null context
+                          data:Spec2GraphDataset, # Held-out spectra with their molecules (e.g. the val fold)
+                          timesteps=(50, 200, 500, 800), batch_size:int=64, seed:int=0) -> pd.DataFrame:
+    "Per timestep: ε-prediction error with the spectrum, with the null context and with another molecule's spectrum (same noise)."
+    net = _unwrap(model).eval(); dev = next(net.parameters()).device
+    if net.null_context is None: raise InputError('this model has no null context to compare with: train it with p_uncond > 0', field='model')
+    smiles = data.df.smiles.to_numpy()
+    if len(set(smiles)) < 2: raise InputError('needs spectra of at least two molecules', field='data')
+    sch, rng = DDPMSchedule.from_config(net.cfg), np.random.default_rng(seed)
+    order = rng.permutation(len(data)); other = np.empty(len(data), np.int64)
+    for pos, i in enumerate(order):  # the next spectrum in a random order that is of another molecule
+        j = next(order[(pos + s) % len(order)] for s in range(1, len(order)) if smiles[order[(pos + s) % len(order)]] != smiles[i])
+        other[i] = j
+    rows = []
+    for t in timesteps:
+        err = {k: [] for k in ('with_spectrum', 'null_context', 'other_spectrum')}
+        gen = torch.Generator().manual_seed(seed + int(t))
+        for s in range(0, len(data), batch_size):
+            idx = list(range(s, min(s + batch_size, len(data))))
+            b = collate_spec2graph([data[i] for i in idx]); am, cm = b['atom_mask'].to(dev), b['col_mask'].to(dev)
+            mask, n = am[..., None] & cm[:, None], am.sum(1)
+            x0 = torch.where(mask, b['V'].to(dev), 0.) * n.sqrt()[:, None, None]
+            eps = torch.where(mask, torch.randn(x0.shape, generator=gen).to(dev), 0.)
+            tt = torch.full((len(idx),), int(t), device=dev); x_t = sch.q_sample(x0, tt, eps)
+            peaks = {'with_spectrum': b['peaks'], 'null_context': None, 'other_spectrum': data.peaks[other[idx]]}
+            for k, pk in peaks.items():
+                ctx = net.context(None if pk is None else pk.to(dev), n=len(idx))
+                e = net.denoise(x_t, tt, b['element_ids'].to(dev), am, cm, *ctx)
+                err[k].append(((e - eps).pow(2) * mask).sum((1, 2)) / mask.sum((1, 2)))
+        e = {k: torch.cat(v).double().cpu().numpy() for k, v in err.items()}
+        d, base = e['null_context'] - e['with_spectrum'], e['null_context'].mean()
+        half = 1.96 * d.std(ddof=1) / math.sqrt(len(d)) if len(d) > 1 else float('nan')
+        rows.append(dict(t=int(t), spectra=len(d), **{k: v.mean() for k, v in e.items()}, gain=d.mean() / base,
+                         gain_low=(d.mean() - half) / base, gain_high=(d.mean() + half) / base))
+    return pd.DataFrame(rows)
