@@ -48,7 +48,7 @@ def capped_spanning_tree(score:np.ndarray, # (N, N) symmetric bond-existence sco
     return T
 
 # %% ../nbs/22b_assembly.ipynb #22b0a002
-RING_PRIOR = {3: 2 * -3.2, 4: 2 * -4.7}  # 2 x log(share of rings of this size / share of six-membered rings) in the corpus
+RING_PRIOR = {3: 3 * -3.2, 4: 3 * -4.7}  # 3 x log(share of rings of this size / share of six-membered rings) in the corpus
 
 def ring_closure_prior(O:np.ndarray, # (N, N) bond orders of the graph so far
                        prior:dict|None=RING_PRIOR) -> np.ndarray: # Ring size -> log prior (None or {}: all zero)
