@@ -179,7 +179,7 @@ def plot_confidences(annotations:pd.DataFrame):
 _REPORT_CELLS = [
     ('markdown', '# Annotation report\n\nSpectra of unknown molecules annotated by `specbridge_annotate` (SpecBridge). Confidence is '
                  'the calibrated probability that the top-1 candidate is right, given that the true molecule is in the bank.'),
-    ('code', "annotations_path, spectra_path, summary_path, max_spectra = 'annotations.tsv', 'spectra.mgf', 'summary.json', 50"),
+    ('code', "annotations_path = 'annotations.tsv'\nspectra_path = 'spectra.mgf'\nsummary_path = 'summary.json'\nmax_spectra = 50"),  # one per line: papermill reads them
     ('code', 'import json\nimport matplotlib.pyplot as plt\nimport pandas as pd\nfrom IPython.display import Markdown, display\n'
              'from specbridge_nb.annotate import plot_annotation, plot_confidences, read_unknown_spectra\n'
              "annotations = pd.read_csv(annotations_path, sep='\\t', keep_default_na=False, na_values=[''])\n"
