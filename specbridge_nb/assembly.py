@@ -64,7 +64,8 @@ def _add_unit(O:np.ndarray, val:np.ndarray, logq:np.ndarray, best_up:np.ndarray,
               allowed:np.ndarray, min_gain:float, # Pairs that may be raised; the gain a raise must beat
               ring_prior:dict|None=None, new_bond:np.ndarray|None=None) -> bool: # Ring-size prior; new-bond log-odds gate
     "Raise the order of the allowed pair with the best gain (valences kept) by one; False when no pair qualifies."
-    r, prior = val - O.sum(1), ring_closure_prior(O, ring_prior)
+    r = val - O.sum(1)
+    prior = ring_closure_prior(O, ring_prior) if ring_prior and (allowed & (O == 0)).any() else 0.  # only new bonds close rings
     gain = np.take_along_axis(best_up, O[..., None], -1)[..., 0] - np.take_along_axis(logq, O[..., None], -1)[..., 0] + prior
     if new_bond is not None: allowed = allowed & (new_bond + prior > 0)  # a new bond only if it beats 'none', prior included
     ok = allowed & (O < 3) & (r[:, None] > 0) & (r[None, :] > 0) & (gain > min_gain)
